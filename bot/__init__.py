@@ -1,0 +1,3 @@
+"""Bookable for Slack."""
+
+__version__ = "0.1.0"

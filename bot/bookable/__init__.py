@@ -1,0 +1,1 @@
+"""Typed async client for the Bookable API. Knows nothing about Slack."""
