@@ -1,0 +1,122 @@
+"""The `bookable-bot` console script."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.config import Settings, SettingsError, exit_on_settings_error, load_settings
+from bot.logging_setup import configure_logging
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except SettingsError as error:
+        return exit_on_settings_error(error)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bookable-bot", description="Bookable for Slack: book tables from Slack."
+    )
+    sub = parser.add_subparsers(title="commands")
+
+    serve = sub.add_parser("serve", help="run the Slack app (HTTP, plus Socket Mode if set)")
+    serve.add_argument("--host", help="address to listen on (default: HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: PORT or 3000)")
+    serve.set_defaults(handler=_serve)
+
+    sandbox = sub.add_parser("sandbox", help="run the local Bookable sandbox on its own")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.set_defaults(handler=_sandbox)
+
+    playground = sub.add_parser("playground", help="try the whole app in your browser")
+    playground.add_argument("--port", type=int, default=3000)
+    playground.add_argument("--open", action="store_true", help="open a browser tab")
+    playground.set_defaults(handler=_playground)
+
+    webhooks = sub.add_parser("webhooks", help="manage the Bookable webhook registration")
+    actions = webhooks.add_subparsers(title="actions")
+    register = actions.add_parser("register", help="register <public-base-url>/webhooks/bookable")
+    register.add_argument("public_base_url")
+    register.set_defaults(handler=_webhooks, action="register")
+    update = actions.add_parser("update", help="point the webhook at a new base URL")
+    update.add_argument("public_base_url")
+    update.set_defaults(handler=_webhooks, action="update")
+    for name, text in (
+        ("show", "show where the webhook points and where its secret is stored"),
+        ("delete", "delete the webhook and its stored secret"),
+        ("test", "ask Bookable to send a test event"),
+    ):
+        actions.add_parser(name, help=text).set_defaults(handler=_webhooks, action=name)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = load_settings(need_slack=True, **overrides)
+    configure_logging(settings.log_level)
+    import uvicorn
+
+    from bot.web.app import build_asgi_app
+
+    uvicorn.run(
+        build_asgi_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    import uvicorn
+
+    from bot.sandbox import SandboxConfig, SandboxState, create_sandbox_app
+
+    app = create_sandbox_app(SandboxState(SandboxConfig()))
+    print(f"Bookable sandbox on http://{args.host}:{args.port}", file=sys.stderr)
+    print(
+        f"  token: curl -s -X POST http://{args.host}:{args.port}/oauth/token "
+        '-H \'Content-Type: application/json\' -d \'{"grant_type":"client_credentials",'
+        '"client_id":"local-client","client_secret":"local-secret",'
+        '"audience":"api.bookabletech.com"}\'',
+        file=sys.stderr,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _playground(args: argparse.Namespace) -> int:
+    configure_logging(os.environ.get("LOG_LEVEL", "WARNING"))
+    from bot.devtools.playground import run_playground
+
+    return run_playground(port=args.port, open_browser=args.open)
+
+
+def _webhooks(args: argparse.Namespace) -> int:
+    settings = load_settings(need_slack=False)
+    configure_logging(settings.log_level)
+    from bot.cli_webhooks import run_webhook_command
+
+    return asyncio.run(
+        run_webhook_command(settings, args.action, getattr(args, "public_base_url", None))
+    )
+
+
+__all__ = ["Settings", "main"]

@@ -1,0 +1,73 @@
+"""Everything a request handler or worker needs, built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.bookable.client import BookableClient
+from bot.config import Settings
+from bot.logging_setup import register_secrets
+from bot.service.booking import BookingService
+from bot.store import Store
+
+
+def slack_client(settings: Settings, *, with_retries: bool = True) -> AsyncWebClient:
+    """A Web API client for `SLACK_API_URL` (Slack, GovSlack, a proxy or the fake)."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    handlers = (
+        [
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ]
+        if with_retries
+        else []
+    )
+    return AsyncWebClient(
+        token=token, base_url=str(settings.slack_api_url), timeout=10, retry_handlers=handlers
+    )
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    bookable: BookableClient
+    store: Store
+    slack: AsyncWebClient
+    booking: BookingService
+
+    @classmethod
+    async def create(cls, settings: Settings, *, local_base: str | None = None) -> AppContext:
+        register_secrets(
+            secret.get_secret_value() if secret else None
+            for secret in (
+                settings.slack_bot_token,
+                settings.slack_signing_secret,
+                settings.slack_app_token,
+                settings.bookable_client_secret,
+                settings.bookable_webhook_secret,
+                settings.bot_encryption_key,
+            )
+        )
+        key = settings.bot_encryption_key
+        store = await Store.connect(
+            settings.database_url, encryption_key=key.get_secret_value() if key else None
+        )
+        bookable = BookableClient.from_settings(
+            settings,
+            api_url=settings.api_base_url(local_base),
+            auth_url=settings.auth_url(local_base),
+        )
+        booking = BookingService(bookable, store, settings)
+        return cls(settings, bookable, store, slack_client(settings), booking)
+
+    async def aclose(self) -> None:
+        await self.bookable.aclose()
+        await self.store.close()

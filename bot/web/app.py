@@ -1,0 +1,104 @@
+"""`build_asgi_app(settings)`: the one Starlette app that `serve` and the playground run.
+
+Routes: POST /slack/events (Bolt), POST /webhooks/bookable, GET /healthz, and, with
+BOOKABLE_ENV=local, the embedded Bookable sandbox under /_sandbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from bot.config import LOCAL_SANDBOX_PREFIX, Settings
+from bot.context import AppContext
+from bot.service.notifier import Notifier
+from bot.service.webhooks import WebhookIngest
+from bot.slack.app import build_bolt_app
+from bot.web.limits import BodySizeLimit
+from bot.web.local import register_local_webhook
+
+log = logging.getLogger(__name__)
+
+
+def build_asgi_app(settings: Settings, *, public_base: str | None = None) -> Starlette:
+    """`public_base` is this server's own loopback URL (used to reach the local sandbox)."""
+    base = public_base or f"http://{settings.host}:{settings.port}"
+    state: dict[str, object] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ctx = await AppContext.create(settings, local_base=base)
+        bolt = build_bolt_app(ctx)
+        handler = AsyncSlackRequestHandler(bolt)
+        ingest = WebhookIngest(ctx.store, settings)
+        notifier = Notifier(ctx.store, settings)
+        ingest.on_accepted = notifier.wake
+        state.update(ctx=ctx, handler=handler, ingest=ingest, notifier=notifier)
+        await notifier.start()
+        socket_mode = await _start_socket_mode(settings, bolt)
+        background: list[asyncio.Task[None]] = []
+        if settings.is_local:
+            background.append(asyncio.create_task(register_local_webhook(ctx, base)))
+        log.info("Bookable for Slack ready on %s (Bookable env: %s)", base, settings.bookable_env)
+        try:
+            yield
+        finally:
+            for task in background:
+                task.cancel()
+            if socket_mode is not None:
+                await socket_mode.close_async()
+            await notifier.stop()
+            await ctx.aclose()
+
+    async def slack_events(request: Request) -> Response:
+        handler: AsyncSlackRequestHandler = state["handler"]  # type: ignore[assignment]
+        return await handler.handle(request)
+
+    async def bookable_webhook(request: Request) -> Response:
+        ingest: WebhookIngest = state["ingest"]  # type: ignore[assignment]
+        return await ingest.handle(request)
+
+    async def healthz(request: Request) -> Response:
+        ctx = state.get("ctx")
+        if not isinstance(ctx, AppContext):
+            return JSONResponse({"ok": False, "status": "starting"}, status_code=503)
+        try:
+            outbox = await ctx.store.outbox_stats()
+        except Exception:  # the probe must answer even when the database is down
+            log.exception("health check: database unavailable")
+            return JSONResponse({"ok": False, "database": "unavailable"}, status_code=503)
+        return JSONResponse({"ok": True, "bookable_env": settings.bookable_env, "outbox": outbox})
+
+    routes: list[Route | Mount] = [
+        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/webhooks/bookable", bookable_webhook, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    if settings.is_local:
+        from bot.sandbox import SandboxConfig, SandboxState, create_sandbox_app
+
+        sandbox_state = SandboxState(
+            SandboxConfig(signature_encoding=settings.bookable_webhook_signature_encoding.value)
+        )
+        routes.append(Mount(LOCAL_SANDBOX_PREFIX, app=create_sandbox_app(sandbox_state)))
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BodySizeLimit)])
+
+
+async def _start_socket_mode(settings: Settings, bolt: object) -> object | None:
+    if not settings.slack_app_token:
+        return None
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())  # type: ignore[arg-type]
+    await handler.connect_async()
+    log.info("Socket Mode connected; HTTP stays up for the Bookable webhook")
+    return handler
