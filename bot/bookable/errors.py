@@ -56,7 +56,7 @@ class Conflict(BookableProblem):
 class RateLimited(BookableProblem):
     """429 that outlasted the client's bounded waiting."""
 
-    def __init__(self, *, retry_after: float | None, **kwargs: Any) -> None:
+    def __init__(self, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.retry_after = retry_after
 
@@ -83,8 +83,9 @@ class TokenError(BookableError):
         status: int | None = None,
         error: str | None = None,
         error_description: str | None = None,
+        correlation_id: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, correlation_id=correlation_id)
         self.status = status
         self.error = error
         self.error_description = error_description
@@ -107,6 +108,8 @@ def problem_class(status: int) -> type[BookableProblem]:
         return NotFound
     if status in (409, 422):
         return Conflict
+    if status == 429:
+        return RateLimited
     if status >= 500:
         return ServerError
     return BookableProblem
