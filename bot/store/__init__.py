@@ -1,0 +1,24 @@
+"""Persistence: SQLAlchemy 2 async on SQLite or Postgres, migrated with Alembic."""
+
+from bot.store.errors import EncryptionKeyError, StoreError
+from bot.store.records import (
+    BookingRecord,
+    IncomingEvent,
+    IngestResult,
+    OutboxJob,
+    Submission,
+    Subscription,
+)
+from bot.store.store import Store
+
+__all__ = [
+    "BookingRecord",
+    "EncryptionKeyError",
+    "IncomingEvent",
+    "IngestResult",
+    "OutboxJob",
+    "Store",
+    "StoreError",
+    "Submission",
+    "Subscription",
+]

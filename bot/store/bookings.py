@@ -1,0 +1,145 @@
+"""Bookings made through the app, and their latest known status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import case, or_, select, update
+from sqlalchemy.engine import Row
+
+from bot.store.core import StoreCore
+from bot.store.records import BookingRecord
+from bot.store.schema import bookings
+from bot.store.timeutil import to_utc
+
+_RECORD_COLUMNS = [
+    bookings.c.booking_id,
+    bookings.c.team_id,
+    bookings.c.user_id,
+    bookings.c.channel_id,
+    bookings.c.message_ts,
+    bookings.c.venue_name,
+    bookings.c.venue_group,
+    bookings.c.product_name,
+    bookings.c.composite_id,
+    bookings.c.date,
+    bookings.c.time,
+    bookings.c.party_size,
+    bookings.c.status,
+    bookings.c.operator_ref,
+    bookings.c.posted_in_dm,
+    bookings.c.last_update,
+    bookings.c.created_at,
+]
+
+
+def _record(row: Row[Any]) -> BookingRecord:
+    return BookingRecord(**row._asdict())
+
+
+class BookingsMixin(StoreCore):
+    async def save_booking(self, record: BookingRecord) -> None:
+        """Insert or update. A stored status newer than the record's is kept."""
+        now = self._now()
+        status = record.status.strip().lower()
+        values = {
+            column.name: getattr(record, column.name)
+            for column in _RECORD_COLUMNS
+            if column.name not in ("status", "created_at")
+        }
+        values |= {
+            "status": status,
+            "original_status": status,
+            "created_at": to_utc(record.created_at) if record.created_at else now,
+            "updated_at": now,
+        }
+        insert = self._insert(bookings).values(**values)
+        new = insert.excluded
+        record_is_newer = or_(
+            bookings.c.last_update.is_(None),
+            new.last_update > bookings.c.last_update,
+        )
+        upsert = insert.on_conflict_do_update(
+            index_elements=[bookings.c.booking_id],
+            set_={
+                **{
+                    name: new[name]
+                    for name in values
+                    if name not in ("booking_id", "original_status", "created_at", "last_update")
+                },
+                "status": case((record_is_newer, new.status), else_=bookings.c.status),
+                "last_update": case(
+                    (record_is_newer, new.last_update), else_=bookings.c.last_update
+                ),
+            },
+        )
+        async with self._write() as connection:
+            await connection.execute(upsert)
+
+    async def set_booking_message(
+        self,
+        booking_id: str,
+        channel_id: str,
+        message_ts: str,
+        *,
+        posted_in_dm: bool | None = None,
+    ) -> None:
+        values: dict[str, Any] = {
+            "channel_id": channel_id,
+            "message_ts": message_ts,
+            "updated_at": self._now(),
+        }
+        if posted_in_dm is not None:
+            values["posted_in_dm"] = posted_in_dm
+        async with self._write() as connection:
+            await connection.execute(
+                update(bookings).where(bookings.c.booking_id == booking_id).values(**values)
+            )
+
+    async def get_booking(self, booking_id: str) -> BookingRecord | None:
+        query = select(*_RECORD_COLUMNS).where(bookings.c.booking_id == booking_id)
+        async with self._read() as connection:
+            row = (await connection.execute(query)).first()
+        return _record(row) if row is not None else None
+
+    async def list_bookings_for_user(
+        self, team_id: str, user_id: str, limit: int = 20
+    ) -> list[BookingRecord]:
+        """Newest first."""
+        query = (
+            select(*_RECORD_COLUMNS)
+            .where(bookings.c.team_id == team_id, bookings.c.user_id == user_id)
+            .order_by(bookings.c.created_at.desc(), bookings.c.booking_id.desc())
+            .limit(limit)
+        )
+        async with self._read() as connection:
+            rows = (await connection.execute(query)).all()
+        return [_record(row) for row in rows]
+
+    async def apply_status(
+        self, booking_id: str, status: str, last_update: dt.datetime | None
+    ) -> bool:
+        """Record a status only if it is newer than the stored one (or none is stored).
+
+        Webhooks can arrive out of order; an older update must not undo a newer one.
+        Returns whether the booking changed (False too for an unknown booking).
+        """
+        if last_update is None:
+            is_newer = bookings.c.last_update.is_(None)
+        else:
+            is_newer = or_(
+                bookings.c.last_update.is_(None), bookings.c.last_update < to_utc(last_update)
+            )
+        statement = (
+            update(bookings)
+            .where(bookings.c.booking_id == booking_id, is_newer)
+            .values(
+                status=status.strip().lower(),
+                last_update=last_update,
+                updated_at=self._now(),
+            )
+        )
+        async with self._write() as connection:
+            result = await connection.execute(statement)
+        return result.rowcount > 0

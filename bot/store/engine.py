@@ -1,0 +1,69 @@
+"""Engine creation with the per-dialect settings the store relies on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+# Execution option read by the "begin" hook: which SQLite BEGIN to emit.
+SQLITE_BEGIN = "bookable_sqlite_begin"
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+_BEGIN_MODES = {"DEFERRED", "IMMEDIATE"}
+
+
+def is_sqlite_memory(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def create_store_engine(url: str, connect_args: Mapping[str, Any] | None = None) -> AsyncEngine:
+    parsed = make_url(url)
+    # Exceptions carry SQL parameters by default; those may be secrets.
+    options: dict[str, Any] = {"hide_parameters": True, "connect_args": dict(connect_args or {})}
+    if parsed.get_backend_name() != "sqlite":
+        engine = create_async_engine(parsed, pool_pre_ping=True, **options)
+        return engine
+    if is_sqlite_memory(parsed):
+        options["poolclass"] = StaticPool  # one connection, or every session sees its own DB
+    elif parsed.database:
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(parsed, **options)
+    _tune_sqlite(engine, wal=not is_sqlite_memory(parsed))
+    return engine
+
+
+def _tune_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy (not the driver) decide when transactions begin, so that
+        # writes can use BEGIN IMMEDIATE and never fail on a read→write lock upgrade.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if wal:
+            # Readers never block the writer; the webhook endpoint and the notifier
+            # write concurrently. NORMAL sync is safe with WAL (no corruption).
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+        if mode not in _BEGIN_MODES:
+            raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def masked_url(engine: AsyncEngine) -> str:
+    """The URL with its password hidden and a SQLite path made absolute."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and not is_sqlite_memory(url) and url.database:
+        url = url.set(database=str(Path(url.database).expanduser().resolve()))
+    return url.render_as_string(hide_password=True)

@@ -1,0 +1,142 @@
+"""Table definitions (SQLAlchemy Core). The migrations in `migrations/versions` create them;
+`tests/store` checks that the two never drift apart."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from bot.store.timeutil import UTCDateTime
+
+# Deterministic constraint names, so later migrations can refer to them on both dialects.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+Json = JSON().with_variant(JSONB(), "postgresql")
+Id = String(128)  # Slack and Bookable identifiers
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("booking_id", Id, primary_key=True),
+    Column("team_id", Id, nullable=False),
+    Column("user_id", Id, nullable=False),
+    Column("channel_id", Id, nullable=False),
+    Column("message_ts", String(64)),
+    Column("venue_name", Text, nullable=False),
+    Column("venue_group", Text),
+    Column("product_name", Text, nullable=False),
+    Column("composite_id", Id, nullable=False),
+    Column("date", Date, nullable=False),
+    Column("time", String(16), nullable=False),
+    Column("party_size", Integer, nullable=False),
+    Column("status", String(32), nullable=False),
+    # Status when first saved; the "old" side of the first status change.
+    Column("original_status", String(32), nullable=False),
+    Column("operator_ref", Id),
+    Column("posted_in_dm", Boolean, nullable=False, default=False),
+    Column("last_update", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "team_id", "user_id", "created_at"),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("team_id", Id, nullable=False),
+    Column("user_id", Id, nullable=False),
+    Column("state", String(16), nullable=False),  # in_progress | done
+    Column("booking_id", Id),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("booking_id", Id, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("last_update", UTCDateTime),
+    Column("last_update_key", String(32), nullable=False),  # timeutil.time_key
+    Column("event_type", String(64), nullable=False),
+    Column("venue_name", Text),
+    Column("group_name", Text),
+    Column("payload", Json, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    # The dedupe key: Bookable may deliver the same change more than once.
+    UniqueConstraint("booking_id", "last_update_key", "status"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("event_id", BigId, ForeignKey("webhook_events.id"), nullable=False),
+    Column("booking_id", Id, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("last_update", UTCDateTime),
+    Column("order_key", String(32), nullable=False),  # time_key(last_update): per-booking order
+    Column("state", String(16), nullable=False),  # pending | leased | done
+    Column("available_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("leased_by", String(255)),
+    Column("lease_until", UTCDateTime),
+    Column("progress", Json, nullable=False),
+    Column("result", Json),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime),
+    Index(None, "state", "available_at"),
+    Index(None, "booking_id", "state"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("team_id", Id, nullable=False),
+    Column("channel_id", Id, nullable=False),
+    Column("venue", Text),
+    Column("group_name", Text),
+    Column("status", String(32)),
+    # Normalised filters: makes "add" idempotent (NULLs never collide in a unique index).
+    Column("filter_key", Text, nullable=False),
+    Column("created_by", Id, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("team_id", "channel_id", "filter_key"),
+)
+
+secrets = Table(
+    "secrets",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("encrypted", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
