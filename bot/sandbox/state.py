@@ -1,0 +1,244 @@
+"""Everything the sandbox knows: configuration, knobs, clock, venues, tokens and bookings.
+
+State lives in memory on the server's event loop; handlers never await between reading and
+writing it, so two requests cannot both take the last table of a slot.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from bot.config import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, SignatureEncoding
+from bot.sandbox.clock import SandboxClock, iso_z
+from bot.sandbox.delivery import Deliverer, WebhookRegistration
+from bot.sandbox.records import SandboxBooking
+from bot.sandbox.seed import ProductRules, SeedVenue, VenueRules, hex_id, seed_venues
+
+AUDIENCE = "api.bookabletech.com"
+SCOPES = ("venue:read", "venue-booking:create", "webhook:manage")
+
+
+class SandboxConfig(BaseModel):
+    """Start-up settings. Knobs (`/_control/knobs`) start from these values."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    client_id: str = LOCAL_CLIENT_ID
+    client_secret: SecretStr = SecretStr(LOCAL_CLIENT_SECRET)
+    audience: str = AUDIENCE
+    scopes: tuple[str, ...] = SCOPES
+    token_ttl: int = Field(default=3600, gt=0)
+    rate_limit: int = Field(default=200, ge=1)
+    rate_window_seconds: int = Field(default=60, ge=1)
+    latency_ms: float = Field(default=0, ge=0)
+    # Bookable's older guide: retries after 1, 2, 4, 8, 16, 32 minutes.
+    retry_unit_seconds: float = Field(default=60.0, ge=0)
+    retry_schedule: tuple[float, ...] = (1, 2, 4, 8, 16, 32)
+    signature_encoding: SignatureEncoding = SignatureEncoding.HEX
+    allow_http_callbacks: bool = True  # only for loopback hosts; others must be https
+    delivery_timeout: float = Field(default=5.0, gt=0)
+
+
+@dataclass
+class Knobs:
+    latency_ms: float
+    token_ttl: int
+    rate_limit: int
+    fail_next_count: int = 0
+    fail_next_status: int = 503
+    rate_limit_next: int = 0
+    token_failure: int | None = None
+
+    @classmethod
+    def from_config(cls, config: SandboxConfig) -> Knobs:
+        return cls(config.latency_ms, config.token_ttl, config.rate_limit)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    sub: str
+    scopes: frozenset[str]
+    expires_at: float
+
+
+@dataclass
+class RateWindow:
+    start: float
+    used: int = 0
+
+
+@dataclass
+class Counters:
+    tokens_issued: int = 0
+    token_requests: int = 0
+    api_requests: int = 0
+
+
+@dataclass
+class Catalogue:
+    """Venues and an index of their products by compositeId."""
+
+    venues: list[SeedVenue] = field(default_factory=list)
+    by_id: dict[str, SeedVenue] = field(default_factory=dict)
+    products: dict[str, tuple[SeedVenue, dict[str, Any]]] = field(default_factory=dict)
+
+    def add(self, venue: SeedVenue) -> None:
+        self.venues.append(venue)
+        self.by_id[venue.data["id"]] = venue
+        for product in venue.data["products"]:
+            self.products[product["compositeId"]] = (venue, product)
+
+
+class SandboxState:
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.clock = SandboxClock()
+        self.deliverer = Deliverer(
+            self.clock,
+            signature_encoding=self.config.signature_encoding,
+            retry_unit_seconds=self.config.retry_unit_seconds,
+            retry_schedule=self.config.retry_schedule,
+            timeout=self.config.delivery_timeout,
+        )
+        self._load()
+
+    def _load(self) -> None:
+        self.knobs = Knobs.from_config(self.config)
+        self.counters = Counters()
+        self.catalogue = Catalogue()
+        for venue in seed_venues():
+            self.catalogue.add(copy.deepcopy(venue))
+        self.bookings: dict[str, SandboxBooking] = {}
+        self._slots: dict[tuple[str, date], set[str]] = {}
+        self.tokens: dict[str, TokenRecord] = {}
+        self.rate_windows: dict[str, RateWindow] = {}
+        self.booking_sequence = 0
+
+    async def reset(self) -> None:
+        """Seed data again, counters and knobs back to start. Keeps the webhook registration
+        and issued tokens: they belong to the app under test, not to the scenario."""
+        await self.deliverer.cancel_all()
+        tokens = self.tokens
+        self.clock.reset()
+        self._load()
+        self.tokens = tokens
+
+    async def aclose(self) -> None:
+        await self.deliverer.aclose()
+
+    # --- venues -------------------------------------------------------------------------
+
+    def find_venue(self, venue_id: str) -> SeedVenue | None:
+        return self.catalogue.by_id.get(venue_id)
+
+    def find_product(self, composite_id: str) -> tuple[SeedVenue, dict[str, Any]] | None:
+        return self.catalogue.products.get(composite_id)
+
+    def add_venue(self, data: dict[str, Any]) -> SeedVenue:
+        """A venue from a test (e.g. a hostile name); missing ids and a product are derived."""
+        venue = copy.deepcopy(data)
+        name = str(venue.get("name", ""))
+        venue.setdefault("id", f"99|CO|{hex_id('custom-venue', name, secrets.token_hex(4))}")
+        venue.setdefault("venueGroupName", name)
+        venue.setdefault("description", "")
+        venue.setdefault("features", [])
+        venue.setdefault("location", {"city": "London", "country": "GB"})
+        venue.setdefault("preorders", None)
+        if not venue.get("products"):
+            venue["products"] = [{"productName": "Dinner"}]
+        for product in venue["products"]:
+            product_name = str(product.get("productName", "Dinner"))
+            product.setdefault("productName", product_name)
+            product.setdefault(
+                "compositeId", f"{venue['id']}|{hex_id('product', venue['id'], product_name)}"
+            )
+            product.setdefault("feedUrl", None)
+            product.setdefault("preOrderRequired", False)
+            product.setdefault("slug", None)
+        rules = {product["compositeId"]: ProductRules() for product in venue["products"]}
+        seeded = SeedVenue(data=venue, rules=VenueRules(), products=rules)
+        self.catalogue.add(seeded)
+        return seeded
+
+    # --- bookings -----------------------------------------------------------------------
+
+    def taken(self, composite_id: str, day: date, *, exclude: str | None = None) -> Counter[str]:
+        """Tables already booked per `HH:MM` for one product and date."""
+        ids = self._slots.get((composite_id, day), set())
+        return Counter(
+            self.bookings[i].time for i in ids if i != exclude and self.bookings[i].active
+        )
+
+    def add_booking(self, booking: SandboxBooking) -> None:
+        self.bookings[booking.id] = booking
+        self._slots.setdefault((booking.composite_id, booking.date), set()).add(booking.id)
+
+    def move_booking(self, booking: SandboxBooking, day: date, time: str) -> None:
+        self._slots.get((booking.composite_id, booking.date), set()).discard(booking.id)
+        booking.date, booking.time = day, time
+        self._slots.setdefault((booking.composite_id, day), set()).add(booking.id)
+
+    def next_reference(self) -> str:
+        self.booking_sequence += 1
+        return f"REF-{self.clock.utcnow():%Y%m%d}-{self.booking_sequence:03d}"
+
+    # --- tokens -------------------------------------------------------------------------
+
+    def issue_token(self, scopes: frozenset[str]) -> tuple[str, int]:
+        token = secrets.token_urlsafe(32)
+        ttl = self.knobs.token_ttl
+        self.tokens[token] = TokenRecord(self.config.client_id, scopes, self.clock.now() + ttl)
+        self.counters.tokens_issued += 1
+        return token, ttl
+
+    def valid_token(self, token: str) -> TokenRecord | None:
+        record = self.tokens.get(token)
+        if record is None or record.expires_at <= self.clock.now():
+            return None
+        return record
+
+    def revoke_tokens(self) -> None:
+        self.tokens.clear()
+
+    # --- webhook ------------------------------------------------------------------------
+
+    @property
+    def webhook(self) -> WebhookRegistration | None:
+        return self.deliverer.registration
+
+    @webhook.setter
+    def webhook(self, registration: WebhookRegistration | None) -> None:
+        self.deliverer.registration = registration
+
+    def emit(self, event_type: str, booking: SandboxBooking) -> None:
+        self.deliverer.emit(event_type, [booking.to_webhook()])
+
+    # --- inspection ---------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        webhook = self.webhook
+        return {
+            "tokens_issued": self.counters.tokens_issued,
+            "token_requests": self.counters.token_requests,
+            "api_requests": self.counters.api_requests,
+            "bookings": [
+                {**b.to_api(), "webhookStatus": b.webhook_status, "reason": b.reason}
+                for b in self.bookings.values()
+            ],
+            "webhook": {"callbackUrl": webhook.callback_url} if webhook else None,
+            "deliveries": [delivery.to_json() for delivery in self.deliverer.records],
+            "knobs": self.knobs.to_json(),
+            "now": iso_z(self.clock.utcnow()),
+            "now_epoch": self.clock.now(),
+            "clock_offset": self.clock.offset,
+        }
