@@ -8,7 +8,12 @@ that and `bot/store/schema.py`. Review the generated file before committing it.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import functools
 import tempfile
+import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from alembic import command
@@ -17,10 +22,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Postgres advisory lock id serialising migrations across processes (any fixed int64).
 MIGRATION_LOCK_ID = 0x426F6F6B61626C65  # "Bookable"
+# Alembic keeps the running migration in module globals (`alembic.op`, `alembic.context`),
+# so at most one migration may run per process, whatever the thread or event loop.
+_migrating = threading.Lock()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -46,8 +55,30 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+@functools.cache
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def migrate_to_head(engine: AsyncEngine) -> None:
+    """Bring the database to the latest schema; a no-op (one query) when it is there."""
+    async with engine.connect() as connection:
+        if await connection.run_sync(current_revision) == head_revision():
+            return
+    async with _one_migration_per_process(), engine.begin() as connection:
+        await connection.run_sync(upgrade_to_head)
+
+
+@contextlib.asynccontextmanager
+async def _one_migration_per_process() -> AsyncIterator[None]:
+    # Poll rather than block: a blocking acquire would stall this thread's event loop,
+    # which may be the very loop running the migration that holds the lock.
+    while not _migrating.acquire(blocking=False):  # noqa: ASYNC110 (a thread lock)
+        await asyncio.sleep(0.01)
+    try:
+        yield
+    finally:
+        _migrating.release()
 
 
 def make_revision(message: str) -> None:

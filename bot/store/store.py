@@ -8,7 +8,7 @@ from typing import Any
 from bot.store.bookings import BookingsMixin
 from bot.store.core import Clock, utc_now
 from bot.store.engine import create_store_engine
-from bot.store.migrate import upgrade_to_head
+from bot.store.migrate import migrate_to_head
 from bot.store.outbox import OutboxMixin
 from bot.store.secrets import SecretsMixin, build_cipher
 from bot.store.submissions import SubmissionsMixin
@@ -47,8 +47,8 @@ class Store(
         engine = create_store_engine(url, connect_args)
         store = cls(engine, cipher=cipher, clock=clock)
         try:
-            async with store._write() as connection:
-                await connection.run_sync(upgrade_to_head)
+            # BEGIN IMMEDIATE on SQLite, so processes starting together take turns.
+            await migrate_to_head(store._write_engine)
         except BaseException:
             await engine.dispose()
             raise
