@@ -1,0 +1,48 @@
+// Venue console: what a restaurant's table-management screen would do to a booking.
+// Each button calls the sandbox control endpoint, which sends a real signed webhook.
+
+import { h } from "./dom.js";
+
+const ACTIONS = [
+  { status: "confirmed", label: "Confirm", style: "primary" },
+  { status: "declined", label: "Decline", style: "" },
+  { status: "cancelled", label: "Cancel", style: "danger" },
+  { status: "no_show", label: "No-show", style: "" },
+];
+const FINAL = new Set(["cancelled", "declined", "no_show", "completed"]);
+
+// bookings: [{id, reference, status, venue, guest, partySize, date, time}]
+export function renderVenueConsole(bookings, { onStatus, busy, error }) {
+  return h(
+    "section",
+    { class: "venue-console", "aria-label": "Venue console" },
+    h("header", { class: "pane-head" }, h("h2", {}, "Venue console"),
+      h("span", { class: "muted small" }, "acts as the restaurant")),
+    error && h("div", { class: "console-error", role: "alert" }, error),
+    bookings.length === 0
+      ? h("p", { class: "muted empty" }, "No bookings yet. Try /bookable search dishoom and book a table.")
+      : h("ul", { class: "bookings" }, bookings.map((b) => bookingCard(b, onStatus, busy))),
+  );
+}
+
+function bookingCard(booking, onStatus, busy) {
+  const status = String(booking.status ?? "unknown").toLowerCase();
+  return h(
+    "li",
+    { class: "booking-card", dataset: { bookingId: booking.id, status } },
+    h("div", { class: "booking-top" }, h("strong", {}, booking.venue || "Venue"),
+      h("span", { class: `status status-${status}` }, status.replace("_", " "))),
+    h("div", { class: "booking-meta" },
+      [booking.guest, booking.partySize && `${booking.partySize} people`, booking.date, booking.time]
+        .filter(Boolean).join(" · ")),
+    h("div", { class: "booking-ref muted small" }, booking.reference || booking.id),
+    h(
+      "div",
+      { class: "booking-actions" },
+      ACTIONS.map((a) => h("button", {
+        class: `btn small ${a.style}`, disabled: busy || FINAL.has(status) || status === a.status,
+        dataset: { status: a.status }, onclick: () => onStatus(booking.id, a.status),
+      }, a.label)),
+    ),
+  );
+}
