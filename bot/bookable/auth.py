@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import httpx
 from pydantic import SecretStr
 
 from bot.bookable.errors import TokenError
+from bot.bookable.responses import json_object
 from bot.logging_setup import redact, register_secret
 
 log = logging.getLogger(__name__)
@@ -108,14 +110,15 @@ class TokenProvider:
         token = self._parse(response)
         register_secret(token.value.get_secret_value())
         log.info(
-            "bookable token fetched",
-            extra={"expires_in": token.lifetime, "token_requests": self.requests_made},
+            "bookable token fetched: expires in %g s (token request #%d)",
+            token.lifetime,
+            self.requests_made,
         )
         self._current = _CachedToken(token.value, started + token.lifetime, token.lifetime)
         return self._current
 
     def _parse(self, response: httpx.Response) -> _CachedToken:
-        payload = _json_object(response)
+        payload = json_object(response)
         if not response.is_success:
             error = self._scrub(payload.get("error")) if payload else None
             description = self._scrub(payload.get("error_description")) if payload else None
@@ -128,15 +131,22 @@ class TokenProvider:
                 error_description=description,
             )
         if payload is None:
-            raise TokenError("token endpoint answered with a body that is not JSON", status=200)
+            raise TokenError(
+                "token endpoint answered with a body that is not a JSON object",
+                status=response.status_code,
+            )
         access_token = payload.get("access_token")
         expires_in = payload.get("expires_in")
         if not isinstance(access_token, str) or not access_token:
             raise TokenError("token response has no access_token", status=response.status_code)
         if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
-            raise TokenError("token response has no numeric expires_in", status=200)
-        if expires_in <= 0:
-            raise TokenError("token response has a non-positive expires_in", status=200)
+            raise TokenError(
+                "token response has no numeric expires_in", status=response.status_code
+            )
+        if not math.isfinite(expires_in) or expires_in <= 0:
+            raise TokenError(
+                "token response has an unusable expires_in", status=response.status_code
+            )
         return _CachedToken(SecretStr(access_token), 0.0, float(expires_in))
 
     def _scrub(self, value: Any) -> str | None:
@@ -145,11 +155,3 @@ class TokenProvider:
             return None
         secret = self._client_secret.get_secret_value()
         return redact(value.replace(secret, "[redacted]") if secret else value)[:300]
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any] | None:
-    try:
-        payload = response.json()
-    except ValueError:
-        return None
-    return payload if isinstance(payload, dict) else None
