@@ -369,7 +369,8 @@ class BookableClient:
             )
         if response.status_code == 401 or not problem.is_retryable:
             return None  # a second 401 is final: the fresh token was refused too
-        # A 5xx on a create may hide a booking that was made; resend only if Bookable says so.
+        # A 5xx on a create may hide a booking that was made: resend only when Bookable says
+        # it is retryable, or on 503 (the request was not processed).
         said = explicit_retryable(problem.body, problem.code)
         if call.resend_safe or said or response.status_code == 503:
             return self._retry.backoff(retries)
