@@ -1,0 +1,152 @@
+"""Helpers for the webhook tests: signing, envelopes, seeded bookings, Postgres isolation."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.devtools.fake_slack import FakeSlack
+from bot.store import BookingRecord, Store
+
+PG_SKIP = "TEST_DATABASE_URL not set: Postgres variants need a server"
+WEBHOOK_SECRET = "whsec-" + "7f3a9c1e5b" * 3
+BASE_TIME = dt.datetime(2025, 6, 17, 9, 0, tzinfo=dt.UTC)
+
+
+def postgres_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip(PG_SKIP)
+    return url
+
+
+@contextlib.asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """A fresh, empty Postgres database (URL-only, so subprocesses can use it too)."""
+    admin_url = postgres_url()
+    name = f"webhooks_test_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = admin_url.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+def sign(body: bytes, secret: str = WEBHOOK_SECRET, encoding: str = "hex") -> str:
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    if encoding == "hex":
+        return digest.hex()
+    if encoding == "HEX":
+        return digest.hex().upper()
+    if encoding == "base64":
+        return base64.b64encode(digest).decode()
+    raise ValueError(encoding)
+
+
+def at(minutes: float) -> dt.datetime:
+    return BASE_TIME + dt.timedelta(minutes=minutes)
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def booking_json(
+    booking_id: str,
+    status: str,
+    last_update: dt.datetime,
+    *,
+    venue: str = "Dishoom Shoreditch",
+    group: str = "Dishoom",
+    reason: str | None = None,
+) -> dict[str, Any]:
+    booking: dict[str, Any] = {
+        "id": booking_id,
+        "compositeId": "29|CO|275cc44dd2e2496fba44857c9257443a|d99128c546b34b619c4477b712869f2b",
+        "date": "2025-06-25",
+        "time": "19:30:00",
+        "partySize": 4,
+        "status": status,
+        "reference": "REF-" + booking_id[-6:],
+        "firstName": "John",
+        "lastName": "Doe",
+        "email": "john.doe@example.com",
+        "phone": "+1234567890",
+        "createdDate": "2025-06-17T09:00:00Z",
+        "lastUpdate": iso(last_update),
+        "venueName": venue,
+        "venueGroupName": group,
+    }
+    if reason:
+        booking["reason"] = reason
+    return booking
+
+
+def envelope(*bookings: dict[str, Any], event_type: str = "booking.updated") -> bytes:
+    return json.dumps(
+        {"eventType": event_type, "timestamp": iso(BASE_TIME), "bookings": list(bookings)}
+    ).encode()
+
+
+def booking_record(
+    booking_id: str,
+    *,
+    channel_id: str = "C_GENERAL",
+    message_ts: str | None = None,
+    user_id: str = "U_ALICE",
+    status: str = "pending",
+    venue: str = "Dishoom Shoreditch",
+) -> BookingRecord:
+    return BookingRecord(
+        booking_id=booking_id,
+        team_id="T0PLAYGRND",
+        user_id=user_id,
+        channel_id=channel_id,
+        message_ts=message_ts,
+        venue_name=venue,
+        venue_group="Dishoom",
+        product_name="Dinner",
+        composite_id="29|CO|275cc44dd2e2496fba44857c9257443a|d99128c546b34b619c4477b712869f2b",
+        date=dt.date(2025, 6, 25),
+        time="19:30",
+        party_size=4,
+        status=status,
+        operator_ref="OP-1",
+    )
+
+
+async def seed_booking(
+    store: Store,
+    fake: FakeSlack,
+    booking_id: str,
+    *,
+    channel_id: str = "C_GENERAL",
+    status: str = "pending",
+) -> BookingRecord:
+    """A booking made through the app: its confirmation message in Slack, then the record.
+
+    The message goes straight into the fake's workspace, so seeding never spends the
+    channel's rate limit.
+    """
+    with fake.lock:
+        posted = fake.workspace.messages.post(channel_id, text=f"Booking {booking_id}")
+    record = booking_record(booking_id, channel_id=channel_id, message_ts=posted.ts, status=status)
+    await store.save_booking(record)
+    return record
