@@ -64,14 +64,14 @@ def _shared_receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def receiver(_shared_receiver: Receiver) -> Receiver:
-    _shared_receiver.received.clear()
-    _shared_receiver.fail_first = 0
+    _shared_receiver.reset()
     return _shared_receiver
 
 
 @pytest.fixture
 def registered(api: httpx.Client, receiver: Receiver) -> str:
-    """Registers the receiver as the webhook; returns the secret key."""
+    """Registers the receiver as the webhook and gives it the secret; returns the secret."""
     response = api.post("/webhooks", json={"callbackUrl": receiver.url})
     assert response.status_code == 201
-    return str(response.json()["secretKey"])
+    receiver.secret = str(response.json()["secretKey"])
+    return receiver.secret

@@ -37,10 +37,17 @@ def today() -> date:
     return venue_today(time.time()).date()
 
 
+HOLIDAYS = {(12, 24), (12, 25), (12, 26), (12, 31), (1, 1)}  # disabled at some seed venues
+
+
 def next_weekday(weekday: int, *, after: int = 1) -> date:
-    """The first date at least `after` days from today (venue time) on `weekday`."""
+    """The first date at least `after` days from today (venue time) on `weekday`, skipping
+    the seed's operator-disabled holidays."""
     day = today() + timedelta(days=after)
-    return day + timedelta(days=(weekday - day.weekday()) % 7)
+    day += timedelta(days=(weekday - day.weekday()) % 7)
+    while (day.month, day.day) in HOLIDAYS:
+        day += timedelta(days=7)
+    return day
 
 
 def loopback_client(base_url: str, headers: dict[str, str] | None = None) -> httpx.Client:
@@ -101,25 +108,40 @@ class Received:
     body: bytes
     headers: dict[str, str]
     at: float
+    signature_ok: bool | None  # None: the receiver had no secret to check with
 
     def json(self) -> Any:
         return json.loads(self.body)
 
 
 class Receiver:
-    """A partner's webhook endpoint: records deliveries, can fail on purpose."""
+    """A partner's webhook endpoint: checks the HMAC as a partner must, can fail on purpose."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
+        self.secret: str | None = None
         self.fail_first = 0
         self.lock = threading.Lock()
         self.app = Starlette(routes=[Route("/hook", self._hook, methods=["POST"])])
         self.server = BackgroundServer(self.app)
 
+    def reset(self) -> None:
+        with self.lock:
+            self.received.clear()
+            self.secret = None
+            self.fail_first = 0
+
     async def _hook(self, request: Request) -> Response:
         body = await request.body()
+        signature_ok = None
+        if self.secret is not None:
+            expected = hex_signature(self.secret, body)
+            signature_ok = hmac.compare_digest(request.headers.get("x-api-key", ""), expected)
+        received = Received(body, dict(request.headers), time.monotonic(), signature_ok)
         with self.lock:
-            self.received.append(Received(body, dict(request.headers), time.monotonic()))
+            self.received.append(received)
+            if signature_ok is False:
+                return Response(status_code=401)
             if self.fail_first > 0:
                 self.fail_first -= 1
                 return Response(status_code=500)
