@@ -1,0 +1,260 @@
+"""`BookingService`: what the Slack surface asks of Bookable and the store.
+
+Search is cached and coalesced (see `search.py`); availability is always live (Bookable
+asks for it right before booking); create is idempotent per Slack modal (one submission
+key → at most one Bookable booking); cancel checks who may cancel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Literal
+
+from bot.bookable.errors import BookableError
+from bot.bookable.models import (
+    Availability,
+    Booking,
+    BookingRequest,
+    BookingStatus,
+    SlotType,
+    Venue,
+    VenuePage,
+    VenueQuery,
+)
+from bot.config import Settings
+from bot.service.search import CoalescingCache
+from bot.store.records import BookingRecord
+
+if TYPE_CHECKING:
+    from bot.bookable.client import BookableClient
+    from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+# Bookings API status → webhook vocabulary, which is what the store and Slack show.
+RECORD_STATUS = {
+    BookingStatus.CONFIRMED: "confirmed",
+    BookingStatus.PENDING: "pending",
+    BookingStatus.IN_PROGRESS: "pending",
+    BookingStatus.CANCELLED: "cancelled",
+    BookingStatus.DELETED: "cancelled",
+    BookingStatus.LOST: "cancelled",
+}
+CANCELLED = "cancelled"
+REMEMBERED_VENUES = 2000
+
+
+def record_status(status: BookingStatus, requested: SlotType) -> str:
+    if status in RECORD_STATUS:
+        return RECORD_STATUS[status]
+    # An unknown status: an enquiry waits for the venue, a booking is confirmed.
+    return "pending" if requested is SlotType.REQUEST else "confirmed"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    venues: list[Venue]
+    page: int
+    has_next: bool
+    matched_description: bool = False  # nothing matched by name, so descriptions were used
+
+
+@dataclass(frozen=True)
+class BookingContext:
+    """Who books, where the search ran, and what (names shown in Slack)."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    composite_id: str
+    venue_name: str
+    product_name: str
+    venue_group: str | None = None
+
+
+@dataclass(frozen=True)
+class CreateOutcome:
+    """`created`: this call made the booking. `done`: an earlier submission already did
+    (record may be None if it was never stored). `in_progress`: another request is at it."""
+
+    state: Literal["created", "done", "in_progress"]
+    record: BookingRecord | None = None
+
+
+class BookingService:
+    def __init__(self, bookable: BookableClient, store: Store, settings: Settings) -> None:
+        self.bookable = bookable
+        self.store = store
+        self.settings = settings
+        self.searches: CoalescingCache[VenuePage] = CoalescingCache(
+            settings.bookable_search_cache_ttl
+        )
+        self.venues: CoalescingCache[Venue] = CoalescingCache(settings.bookable_search_cache_ttl)
+        # Venues seen in results, by product, so a Book click needs no extra call.
+        self._seen: OrderedDict[str, Venue] = OrderedDict()
+
+    # --- search ---------------------------------------------------------------------------
+
+    async def search_page(self, query: VenueQuery) -> VenuePage:
+        page = await self.searches.get(query.cache_key(), lambda: self._search_now(query))
+        for venue in page.data:
+            self._remember(venue)
+        return page
+
+    async def _search_now(self, query: VenueQuery) -> VenuePage:
+        return (await self.bookable.search_venues(query)).data
+
+    async def search(
+        self,
+        *,
+        words: str = "",
+        group: str | None = None,
+        features: tuple[str, ...] = (),
+        page: int = 1,
+        size: int = 5,
+        by_description: bool = False,
+    ) -> SearchResult:
+        """Words match venue names; if nothing matches on page 1, venue descriptions."""
+        query = VenueQuery(venueGroupName=group, features=list(features), page=page, size=size)
+        if words:
+            field = "content" if by_description else "venue_name"
+            query = query.model_copy(update={field: words})
+        result = await self.search_page(query)
+        if words and not by_description and page == 1 and not result.data:
+            return await self.search(
+                words=words,
+                group=group,
+                features=features,
+                page=1,
+                size=size,
+                by_description=True,
+            )
+        return SearchResult(result.data, page, result.has_next(size), by_description)
+
+    def _remember(self, venue: Venue) -> None:
+        for product in venue.products:
+            self._seen[product.composite_id] = venue
+            self._seen.move_to_end(product.composite_id)
+        while len(self._seen) > REMEMBERED_VENUES:
+            self._seen.popitem(last=False)
+
+    async def venue_for(self, venue_id: str | None, composite_id: str) -> Venue | None:
+        """The venue offering `composite_id`: from recent results, else from Bookable."""
+        seen = self._seen.get(composite_id)
+        if seen is not None:
+            return seen
+        if not venue_id:
+            return None
+        venue = await self.venues.get(venue_id, lambda: self._venue_now(venue_id))
+        self._remember(venue)
+        return venue
+
+    async def _venue_now(self, venue_id: str) -> Venue:
+        return (await self.bookable.get_venue(venue_id)).data
+
+    # --- availability ---------------------------------------------------------------------
+
+    async def availability(self, composite_id: str, *, on: date, party: int) -> Availability:
+        """Live, never cached: the modal offers only times Bookable has right now."""
+        return (await self.bookable.availability(composite_id, date=on, party_size=party)).data
+
+    # --- create ---------------------------------------------------------------------------
+
+    async def create(
+        self, key: str, where: BookingContext, request: BookingRequest
+    ) -> CreateOutcome:
+        """Create at most one Bookable booking per `key` (the modal's idempotency key).
+
+        A Bookable refusal releases the key so the user can correct and submit again.
+        """
+        submission = await self.store.begin_submission(
+            key, team_id=where.team_id, user_id=where.user_id
+        )
+        if submission.state == "done":
+            existing = (
+                await self.store.get_booking(submission.booking_id)
+                if submission.booking_id
+                else None
+            )
+            return CreateOutcome("done", existing)
+        if submission.state == "in_progress":
+            return CreateOutcome("in_progress")
+        request = request.model_copy(update={"partner_booking_id": key})
+        try:
+            result = await self.bookable.create_booking(where.composite_id, request)
+        except BookableError:
+            await self.store.abandon_submission(key)
+            raise
+        except BaseException:
+            # Unknown whether Bookable booked it: keep the key so a retry can't book twice.
+            log.exception("booking %s: create failed unexpectedly; submission kept", key)
+            raise
+        booking = result.data
+        await self.store.finish_submission(key, booking.id)
+        record = self._record(where, request, booking)
+        await self.store.save_booking(record)
+        log.info(
+            "booking %s created (%s) for submission %s, correlation id %s",
+            booking.id,
+            record.status,
+            key,
+            result.correlation_id,
+        )
+        return CreateOutcome("created", record)
+
+    def _record(
+        self, where: BookingContext, request: BookingRequest, booking: Booking
+    ) -> BookingRecord:
+        return BookingRecord(
+            booking_id=booking.id,
+            team_id=where.team_id,
+            user_id=where.user_id,
+            channel_id=where.channel_id,
+            message_ts=None,
+            venue_name=where.venue_name,
+            venue_group=booking.venue_group_name or where.venue_group,
+            product_name=booking.product_name or where.product_name,
+            composite_id=booking.composite_id or where.composite_id,
+            date=booking.date or request.date,
+            time=(booking.time or request.time)[:5],
+            party_size=booking.party_size or request.party_size,
+            status=record_status(booking.status, request.type),
+            operator_ref=booking.operator_booking_id or booking.reference,
+            last_update=booking.last_update,
+            created_at=booking.created_date,
+        )
+
+    async def attach_message(
+        self, booking_id: str, channel_id: str, message_ts: str, *, in_dm: bool
+    ) -> None:
+        await self.store.set_booking_message(booking_id, channel_id, message_ts, posted_in_dm=in_dm)
+
+    # --- bookings and cancel --------------------------------------------------------------
+
+    async def bookings_for(self, team_id: str, user_id: str) -> list[BookingRecord]:
+        return await self.store.list_bookings_for_user(team_id, user_id)
+
+    async def get(self, booking_id: str) -> BookingRecord | None:
+        return await self.store.get_booking(booking_id)
+
+    def may_cancel(self, record: BookingRecord, user_id: str, *, workspace_admin: bool) -> bool:
+        """The booker, a workspace admin or owner, or a configured admin."""
+        return (
+            user_id == record.user_id
+            or workspace_admin
+            or user_id in self.settings.admin_user_ids()
+        )
+
+    async def cancel(self, record: BookingRecord) -> BookingRecord:
+        """Cancel at Bookable, then record it (a later webhook only confirms it)."""
+        await self.bookable.cancel_booking(record.booking_id)
+        now = datetime.now(UTC)
+        await self.store.apply_status(record.booking_id, CANCELLED, now)
+        stored = await self.store.get_booking(record.booking_id)
+        # Bookable accepted the cancel even if the stored status carries a newer timestamp
+        # (the venue's clock); the webhook that follows settles the store.
+        return dataclasses.replace(stored or record, status=CANCELLED)

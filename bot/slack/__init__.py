@@ -1,0 +1,1 @@
+"""The Slack surface: command parsing, Block Kit builders, Bolt listeners."""

@@ -1,0 +1,38 @@
+"""`build_bolt_app(ctx)`: the Bolt AsyncApp with every listener registered."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.context import AppContext
+from bot.slack.blocks.common import simple_message
+from bot.slack.listeners import register_listeners
+from bot.slack.listeners.shared import Shared, failure_text, tell
+from bot.slack.users import UserDirectory
+
+log = logging.getLogger(__name__)
+
+
+def build_bolt_app(ctx: AppContext) -> AsyncApp:
+    secret = ctx.settings.slack_signing_secret
+    app = AsyncApp(
+        signing_secret=secret.get_secret_value() if secret else None,
+        client=ctx.slack,
+        process_before_response=False,  # ack answers Slack at once; work continues after
+        request_verification_enabled=True,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    register_listeners(app, ctx, Shared(users=UserDirectory(ctx.slack)))
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any], respond: Any = None) -> None:
+        """Last resort for anything a listener did not handle: log with an incident id and
+        apologise where we can still answer."""
+        text = failure_text(error, f"Slack request {body.get('type') or 'command'}")
+        if isinstance(body, dict) and body.get("response_url"):
+            await tell(respond, simple_message(text))
+
+    return app

@@ -1,0 +1,84 @@
+"""The booking confirmation message. The notifier calls `booking_message` to `chat.update`
+it when the status changes, so the signature stays `booking_message(record) -> dict`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack import ids
+from bot.slack.blocks.common import (
+    button,
+    confirm_dialog,
+    context,
+    human_date,
+    message,
+    section,
+)
+from bot.slack.mrkdwn import bold, clip, clip_line
+from bot.store.records import BookingRecord
+
+# Webhook vocabulary (lowercase) → how it reads in Slack.
+STATUS_LINES = {
+    "confirmed": ":white_check_mark: Confirmed",
+    "pending": ":hourglass_flowing_sand: Pending — waiting for the venue to reply",
+    "cancelled": ":x: Cancelled",
+    "completed": ":fork_and_knife: Completed",
+    "no_show": ":no_entry_sign: Marked as no-show",
+}
+FINAL_STATUSES = frozenset({"cancelled", "completed", "no_show"})
+
+
+def status_line(status: str) -> str:
+    return STATUS_LINES.get(status.lower(), clip_line(status.replace("_", " ").capitalize(), 40))
+
+
+def is_cancellable(record: BookingRecord) -> bool:
+    return record.status.lower() not in FINAL_STATUSES
+
+
+def cancel_button(record: BookingRecord, action_id: str = ids.CANCEL_ACTION) -> Any | None:
+    if not is_cancellable(record) or len(record.booking_id) > ids.MAX_BUTTON_VALUE:
+        return None
+    question = (
+        f"Cancel the booking at {bold(clip_line(record.venue_name, 120))} on "
+        f"{human_date(record.date)} at {clip_line(record.time, 10)}? The venue is told at once."
+    )
+    return button(
+        "Cancel booking",
+        action_id,
+        record.booking_id,
+        style="danger",
+        confirm=confirm_dialog("Cancel this booking?", question, "Cancel booking", "Keep it"),
+    )
+
+
+def summary(record: BookingRecord) -> str:
+    """Venue, date, time and party, escaped, on two lines."""
+    what = bold(clip_line(record.venue_name, 150)) or "_Venue_"
+    if record.product_name:
+        what += " — " + clip_line(record.product_name, 80)
+    when = (
+        f"{bold(human_date(record.date))} at {bold(clip_line(record.time, 10))} · "
+        f"party of {record.party_size}"
+    )
+    return f"{what}\n{when}"
+
+
+def booking_message(record: BookingRecord) -> dict[str, Any]:
+    status = status_line(record.status)
+    lines = [summary(record), f"Status: {status}"]
+    if record.operator_ref:
+        lines.append(f"Venue reference: `{clip_line(record.operator_ref, 60)}`")
+    footer = [f"Booked by <@{clip(record.user_id, 40)}> through Bookable"]
+    if record.venue_group:
+        footer.append(clip_line(record.venue_group, 100))
+    blocks = [
+        section("\n".join(lines), accessory=cancel_button(record)),
+        context(" · ".join(footer)),
+    ]
+    text = (
+        f"Booking at {clip_line(record.venue_name, 100)} on {human_date(record.date)} at "
+        f"{clip_line(record.time, 10)} for {record.party_size}: {status}"
+    )
+    return message(text, blocks)

@@ -1,0 +1,170 @@
+"""Buttons and inputs: paging, Book (opens the modal), date/party changes, Cancel."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.context import AppContext
+from bot.slack import ids
+from bot.slack.blocks.booking import booking_message, is_cancellable
+from bot.slack.blocks.bookings import my_bookings
+from bot.slack.blocks.common import simple_message
+from bot.slack.blocks.modal import loading_view, message_view
+from bot.slack.blocks.search import PAGE_SIZE, search_results
+from bot.slack.form import read_state
+from bot.slack.ids import BookRef, ModalMeta, PageRef
+from bot.slack.listeners.modal_flow import default_values, fill_form
+from bot.slack.listeners.shared import (
+    Respond,
+    Shared,
+    channel_of,
+    failure_text,
+    log,
+    report_failure,
+    slack_error,
+    team_of,
+    tell,
+    user_of,
+)
+from bot.slack.mrkdwn import bold, clip_line
+from bot.slack.users import today_in
+from bot.store.records import BookingRecord
+
+
+def _action(body: dict[str, Any]) -> dict[str, Any]:
+    return (body.get("actions") or [{}])[0]
+
+
+def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
+    @app.action(ids.PAGE_PATTERN)
+    async def change_page(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
+        await ack()
+        try:
+            ref = PageRef.decode(_action(body).get("value", ""))
+            result = await ctx.booking.search(
+                words=ref.words,
+                group=ref.group,
+                features=ref.features,
+                page=ref.page,
+                size=PAGE_SIZE,
+                by_description=ref.by_description,
+            )
+            await tell(
+                respond, search_results(result.venues, ref, has_next=result.has_next), replace=True
+            )
+        except Exception as error:
+            await report_failure(error, respond, "search page")
+
+    @app.action(ids.BOOK_PATTERN)
+    async def book(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
+    ) -> None:
+        await ack()
+        try:
+            ref = BookRef.decode(_action(body).get("value", ""))
+            meta = ModalMeta(
+                key=secrets.token_hex(16),  # one key per modal: one booking per modal
+                composite_id=ref.composite_id,
+                venue_id=ref.venue_id,
+                channel_id=channel_of(body),
+                date=ref.date,
+                party=ref.party,
+            )
+            # The trigger id expires 3 s after the click: open the modal before any other call.
+            opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_view(meta))
+        except Exception as error:
+            await report_failure(error, respond, "opening the booking form")
+            return
+        view = opened.get("view") or {}
+        shared.views.saw(view)
+        await _load_form(client, meta, view, user_of(body))
+
+    async def _load_form(
+        client: AsyncWebClient, meta: ModalMeta, view: dict[str, Any], user_id: str
+    ) -> None:
+        view_id = view.get("id", "")
+        ticket = shared.views.begin(view_id)
+        try:
+            profile = await shared.users.get(user_id, client)
+            meta.tz = profile.tz if profile else None
+            values = default_values(meta, today_in(meta.tz), profile)
+            form = await fill_form(ctx, meta, values)
+        except Exception as error:
+            form = message_view(meta, failure_text(error, "loading the booking form"))
+        await shared.views.update(client, view_id, form, view_hash=view.get("hash"), ticket=ticket)
+
+    @app.action(ids.DATE.action_id)
+    @app.action(ids.PARTY.action_id)
+    @app.action(ids.RELOAD_TIMES_ACTION)
+    async def refresh_times(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        view = body.get("view") or {}
+        view_id = view.get("id", "")
+        shared.views.saw(view)
+        ticket = shared.views.begin(view_id)
+        try:
+            meta = ModalMeta.decode(view.get("private_metadata", ""))
+            values = read_state((view.get("state") or {}).get("values") or {})
+            form = await fill_form(ctx, meta, values)
+        except Exception as error:
+            log.warning("refreshing times failed: %s", failure_text(error, "refreshing times"))
+            return
+        await shared.views.update(client, view_id, form, view_hash=view.get("hash"), ticket=ticket)
+
+    @app.action(ids.CANCEL_PATTERN)
+    async def cancel(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
+    ) -> None:
+        await ack()
+        try:
+            await _cancel(body, client, respond)
+        except Exception as error:
+            await report_failure(error, respond, "cancelling a booking")
+
+    async def _cancel(body: dict[str, Any], client: AsyncWebClient, respond: Respond) -> None:
+        booking_id = _action(body).get("value", "")
+        user_id = user_of(body)
+        record = await ctx.booking.get(booking_id)
+        if record is None or record.team_id != team_of(body):
+            await tell(respond, simple_message("I don't know this booking any more."))
+            return
+        if user_id != record.user_id:
+            profile = await shared.users.get(user_id, client)
+            admin = bool(profile and profile.is_admin)
+            if not ctx.booking.may_cancel(record, user_id, workspace_admin=admin):
+                await tell(
+                    respond,
+                    simple_message(
+                        f"Only <@{record.user_id}>, who made this booking, or a workspace admin "
+                        "can cancel it."
+                    ),
+                )
+                return
+        if not is_cancellable(record):
+            status = clip_line(record.status, 20)
+            await tell(respond, simple_message(f"This booking is already {status}."))
+            return
+        updated = await ctx.booking.cancel(record)
+        log.info("booking %s cancelled by %s", record.booking_id, user_id)
+        await _update_message(client, updated)
+        if (body.get("container") or {}).get("is_ephemeral"):
+            records = await ctx.booking.bookings_for(updated.team_id, user_id)
+            notice = "Cancelled: " + bold(clip_line(updated.venue_name, 100))
+            await tell(respond, my_bookings(records, notice=notice), replace=True)
+
+    async def _update_message(client: AsyncWebClient, record: BookingRecord) -> None:
+        if not record.message_ts:
+            return
+        try:
+            await client.chat_update(
+                channel=record.channel_id, ts=record.message_ts, **booking_message(record)
+            )
+        except SlackApiError as error:
+            log.warning(
+                "could not update booking message %s: %s", record.booking_id, slack_error(error)
+            )

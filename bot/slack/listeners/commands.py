@@ -1,0 +1,139 @@
+"""`/bookable`: ack at once, then do the work and answer through response_url."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.context import AppContext
+from bot.slack import ids
+from bot.slack.blocks import subscriptions as subscription_blocks
+from bot.slack.blocks.bookings import my_bookings
+from bot.slack.blocks.help import help_message
+from bot.slack.blocks.search import PAGE_SIZE, search_results, searching
+from bot.slack.ids import PageRef
+from bot.slack.listeners.shared import (
+    Respond,
+    Shared,
+    log,
+    report_failure,
+    slack_error,
+    tell,
+)
+from bot.slack.parsing import (
+    Help,
+    ListSubscriptions,
+    MyBookings,
+    Search,
+    Subscribe,
+    SubscriptionFilter,
+    Unsubscribe,
+    parse_command,
+)
+from bot.slack.users import today_in
+
+
+def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
+    @app.command(ids.COMMAND)
+    async def bookable_command(
+        ack: AsyncAck, command: dict[str, Any], respond: Respond, client: AsyncWebClient
+    ) -> None:
+        # UTC is good enough to tell commands apart; a search is re-read in the user's zone.
+        parsed = parse_command(command.get("text", ""), today=datetime.now(UTC).date())
+        if isinstance(parsed, Help):
+            await ack(response_type="ephemeral", **help_message(parsed.problem))
+            return
+        if isinstance(parsed, Search):
+            await ack(response_type="ephemeral", text=searching(_page_ref(parsed)))
+        else:
+            await ack()
+        try:
+            await _run(parsed, command, respond, client)
+        except Exception as error:
+            await report_failure(error, respond, f"/bookable {type(parsed).__name__}")
+
+    async def _run(
+        parsed: Any, command: dict[str, Any], respond: Respond, client: AsyncWebClient
+    ) -> None:
+        team, user, channel = command["team_id"], command["user_id"], command["channel_id"]
+        if isinstance(parsed, Search):
+            await _search(command, user, respond, client)
+        elif isinstance(parsed, MyBookings):
+            records = await ctx.booking.bookings_for(team, user)
+            await tell(respond, my_bookings(records))
+        elif isinstance(parsed, ListSubscriptions):
+            subscriptions = await ctx.store.list_subscriptions(team, channel)
+            await tell(respond, subscription_blocks.subscription_list(subscriptions))
+        elif isinstance(parsed, Subscribe | Unsubscribe):
+            refusal = await _membership_problem(client, channel, user)
+            if refusal is not None:
+                await tell(respond, refusal)
+                return
+            await tell(respond, await _change_subscription(parsed, team, channel, user))
+
+    async def _search(
+        command: dict[str, Any], user: str, respond: Respond, client: AsyncWebClient
+    ) -> None:
+        profile = await shared.users.get(user, client)
+        today = today_in(profile.tz if profile else None)
+        parsed = parse_command(command.get("text", ""), today=today)
+        if not isinstance(parsed, Search):  # e.g. "today" in the user's zone is a new day
+            await tell(respond, help_message(getattr(parsed, "problem", None)), replace=True)
+            return
+        ref = _page_ref(parsed)
+        result = await ctx.booking.search(
+            words=ref.words, group=ref.group, features=ref.features, page=1, size=PAGE_SIZE
+        )
+        ref = PageRef(**{**ref.__dict__, "by_description": result.matched_description})
+        page = search_results(result.venues, ref, has_next=result.has_next)
+        await tell(respond, page, replace=True)
+
+    async def _change_subscription(
+        parsed: Subscribe | Unsubscribe, team: str, channel: str, user: str
+    ) -> dict[str, Any]:
+        f: SubscriptionFilter = parsed.filters
+        if isinstance(parsed, Subscribe):
+            await ctx.store.add_subscription(
+                team, channel, created_by=user, venue=f.venue, group=f.group, status=f.status
+            )
+            return subscription_blocks.subscribed(f.venue, f.group, f.status)
+        removed = await ctx.store.remove_subscriptions(
+            team, channel, venue=f.venue, group=f.group, status=f.status
+        )
+        return subscription_blocks.unsubscribed(removed, f.venue, f.group, f.status)
+
+
+def _page_ref(search: Search) -> PageRef:
+    return PageRef(
+        words=search.words,
+        group=search.group,
+        features=search.features,
+        date=search.date,
+        party=search.party,
+        page=1,
+    )
+
+
+async def _membership_problem(
+    client: AsyncWebClient, channel: str, user: str
+) -> dict[str, Any] | None:
+    """None if `user` may change the channel's subscriptions, else the refusal to show."""
+    cursor = None
+    try:
+        while True:
+            response = await client.conversations_members(channel=channel, cursor=cursor, limit=200)
+            if user in (response.get("members") or []):
+                return None
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return subscription_blocks.not_a_member()
+    except SlackApiError as error:
+        code = slack_error(error)
+        log.info("conversations.members for %s failed: %s", channel, code)
+        if code in ("channel_not_found", "not_in_channel"):
+            return subscription_blocks.bot_not_in_channel()
+        raise

@@ -1,0 +1,100 @@
+"""The booking modal's moving parts, shared by the action and view listeners: building
+the form from live availability, and refreshing it in place."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+from bot.bookable.errors import BookableError
+from bot.bookable.models import Venue
+from bot.context import AppContext
+from bot.slack import ids
+from bot.slack.blocks.modal import FormState, booking_form
+from bot.slack.form import FormInput
+from bot.slack.ids import ModalMeta
+from bot.slack.listeners.shared import failure_text, log
+from bot.slack.parsing import MAX_PARTY, MIN_PARTY
+from bot.slack.user_errors import explain
+
+
+async def load_venue(ctx: AppContext, meta: ModalMeta) -> Venue | None:
+    """The venue (names, preorders); the form still works without it."""
+    try:
+        return await ctx.booking.venue_for(meta.venue_id, meta.composite_id)
+    except BookableError as error:
+        log.warning("venue %s unavailable for the modal: %s", meta.venue_id, error)
+        return None
+
+
+def apply_venue(meta: ModalMeta, venue: Venue | None) -> None:
+    if venue is None:
+        return
+    product = venue.product(meta.composite_id)
+    meta.venue_name = meta.venue_name or venue.name
+    meta.group_name = meta.group_name or venue.venue_group_name
+    if product is not None:
+        meta.product_name = meta.product_name or product.product_name
+        meta.preorder_required = product.pre_order_required
+
+
+async def form_state(
+    ctx: AppContext,
+    meta: ModalMeta,
+    values: FormInput,
+    *,
+    venue: Venue | None = None,
+    notices: dict[str, str] | None = None,
+) -> FormState:
+    """Live availability for the values' date and party size, as a form state.
+
+    Bookable failures become a notice in the form (under the date when they are about
+    the date), so the user can change the date or try again.
+    """
+    state = FormState(values=values, venue=venue, field_notices=dict(notices or {}))
+    party = values.party_size()
+    if values.date is None or party is None or not MIN_PARTY <= party <= MAX_PARTY:
+        state.field_notices.setdefault(
+            ids.PARTY.block_id, f"Enter a party size from {MIN_PARTY} to {MAX_PARTY}."
+        )
+        return state
+    try:
+        state.availability = await ctx.booking.availability(
+            meta.composite_id, on=values.date, party=party
+        )
+    except Exception as error:
+        text = failure_text(error, f"availability for {meta.composite_id}")
+        where = explain(error).field if isinstance(error, BookableError) else None
+        if where == ids.DATE.block_id:
+            state.field_notices[where] = text
+        else:
+            state.notice = ":warning: " + text
+    return state
+
+
+async def fill_form(
+    ctx: AppContext,
+    meta: ModalMeta,
+    values: FormInput,
+    *,
+    notices: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Venue and availability in parallel, then the form view."""
+    venue, state = await asyncio.gather(
+        load_venue(ctx, meta), form_state(ctx, meta, values, notices=notices)
+    )
+    apply_venue(meta, venue)
+    state.venue = venue
+    return booking_form(meta, state)
+
+
+def default_values(meta: ModalMeta, today: date, profile: Any) -> FormInput:
+    on = meta.date if meta.date and meta.date >= today else today
+    return FormInput(
+        date=on,
+        party=str(meta.party or 2),
+        first_name=getattr(profile, "first_name", "") or "",
+        last_name=getattr(profile, "last_name", "") or "",
+        email=getattr(profile, "email", "") or "",
+    )

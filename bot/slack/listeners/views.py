@@ -1,0 +1,165 @@
+"""The booking form's submission.
+
+Field errors must come back in the view_submission response itself (within 3 s), so local
+validation happens first and answers `response_action="errors"`. A valid form is acked with
+an "update" to a "Booking…" view, and the Bookable call runs after the ack; its outcome is
+shown with `views.update`: the result, or the form again with the problem under the field
+it concerns (e.g. a time taken meanwhile, with the times reloaded). Calling Bookable before
+acking was rejected: with Bookable's latency the 3 s deadline would be missed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.bookable.errors import BookableError
+from bot.context import AppContext
+from bot.service.booking import BookingContext, CreateOutcome
+from bot.slack import ids
+from bot.slack.blocks.booking import booking_message
+from bot.slack.blocks.modal import message_view, progress_view, result_view
+from bot.slack.form import Offered, read_state, validate
+from bot.slack.ids import ModalMeta
+from bot.slack.listeners.modal_flow import fill_form
+from bot.slack.listeners.shared import (
+    Shared,
+    failure_text,
+    log,
+    slack_error,
+    team_of,
+    user_of,
+)
+from bot.slack.user_errors import explain
+from bot.slack.users import today_in
+from bot.store.records import BookingRecord
+
+# chat.postMessage errors that mean "post it to the user's DM instead"
+CANNOT_POST = frozenset(
+    {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "access_denied"}
+)
+
+
+def _input_blocks(view: dict[str, Any]) -> set[str]:
+    return {
+        str(block.get("block_id"))
+        for block in view.get("blocks") or []
+        if block.get("type") == "input"
+    }
+
+
+def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
+    @app.view(ids.BOOKING_CALLBACK)
+    async def submit_booking(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        try:
+            meta = ModalMeta.decode(view.get("private_metadata", ""))
+        except ValueError:
+            await ack()  # not our form any more: nothing sensible to validate
+            return
+        values = read_state((view.get("state") or {}).get("values") or {})
+        present = _input_blocks(view)
+        offered = Offered(
+            slots=ids.SLOT.block_id in present,
+            preorders=ids.PREORDERS.block_id in present,
+            preorder_required=meta.preorder_required,
+        )
+        request, errors = validate(values, today=today_in(meta.tz), offered=offered)
+        if request is None:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack(response_action="update", view=progress_view(meta))
+        view_id = view.get("id", "")
+        where = BookingContext(
+            team_id=team_of(body),
+            user_id=user_of(body),
+            channel_id=meta.channel_id or "",
+            composite_id=meta.composite_id,
+            venue_name=meta.venue_name,
+            product_name=meta.product_name,
+            venue_group=meta.group_name,
+        )
+        try:
+            outcome = await ctx.booking.create(meta.key, where, request)
+        except BookableError as error:
+            await _show_refusal(client, view_id, meta, values, error)
+            return
+        except Exception as error:
+            text = failure_text(error, f"booking (submission {meta.key})")
+            await shared.views.update(client, view_id, message_view(meta, text))
+            return
+        try:
+            await _finish(client, view_id, meta, outcome)
+        except Exception as error:  # the booking exists: say so, whatever else failed
+            text = failure_text(error, f"confirming booking (submission {meta.key})")
+            if outcome.record is not None:
+                await shared.views.update(client, view_id, result_view(meta, outcome.record, text))
+
+    async def _show_refusal(
+        client: AsyncWebClient, view_id: str, meta: ModalMeta, values: Any, error: BookableError
+    ) -> None:
+        """The form again, the problem under its field; times reloaded when one was taken."""
+        text = failure_text(error, f"booking (submission {meta.key})")
+        field = explain(error).field or ids.SLOT.block_id
+        if field == ids.SLOT.block_id:
+            values.slot = None  # the chosen time is gone
+        form = await fill_form(ctx, meta, values, notices={field: text})
+        await shared.views.update(client, view_id, form)
+
+    async def _finish(
+        client: AsyncWebClient, view_id: str, meta: ModalMeta, outcome: CreateOutcome
+    ) -> None:
+        if outcome.state == "in_progress":
+            return  # the request that is booking will show the result
+        record = outcome.record
+        if record is None:
+            text = "This form was already submitted. See `/bookable bookings`."
+            await shared.views.update(client, view_id, message_view(meta, text))
+            return
+        where = None
+        if outcome.state == "created":
+            where = await _post_confirmation(client, record)
+        elif record.message_ts:
+            where = "Already booked — see the confirmation message."
+        await shared.views.update(client, view_id, result_view(meta, record, where))
+
+    async def _post_confirmation(client: AsyncWebClient, record: BookingRecord) -> str:
+        """Post in the channel of the search; if the bot can't, in the user's DM."""
+        payload = booking_message(record)
+        channel = record.channel_id
+        if channel and not channel.startswith("D"):
+            try:
+                posted = await client.chat_postMessage(channel=channel, **payload)
+                await ctx.booking.attach_message(
+                    record.booking_id, posted["channel"], posted["ts"], in_dm=False
+                )
+                return f"The confirmation is posted in <#{channel}>."
+            except SlackApiError as error:
+                if slack_error(error) not in CANNOT_POST:
+                    log.warning(
+                        "confirmation for %s not posted in %s: %s",
+                        record.booking_id,
+                        channel,
+                        slack_error(error),
+                    )
+        try:
+            dm = await client.conversations_open(users=record.user_id)
+            dm_id = dm["channel"]["id"]
+            posted = await client.chat_postMessage(channel=dm_id, **payload)
+            await ctx.booking.attach_message(record.booking_id, dm_id, posted["ts"], in_dm=True)
+            return "The confirmation is in your direct messages with me."
+        except SlackApiError as error:
+            log.warning(
+                "confirmation for %s not posted in a DM either: %s",
+                record.booking_id,
+                slack_error(error),
+            )
+            return "I couldn't post the confirmation message; `/bookable bookings` lists it."
+
+    @app.view(ids.RESULT_CALLBACK)
+    async def close_result(ack: AsyncAck) -> None:
+        await ack()

@@ -1,0 +1,139 @@
+"""Turn failures into plain-language text people can act on (already mrkdwn-escaped).
+
+Bookable's error catalog is only partly documented: known codes get specific advice, the
+rest fall back on the HTTP status. Nothing here ever includes a token or secret: Bookable
+errors carry none, and unexpected exceptions are reduced to an incident id.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from bot.bookable.errors import (
+    BookableError,
+    BookableProblem,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ResponseFormatError,
+    ServerError,
+    TokenError,
+    TransportError,
+    Unauthorized,
+)
+from bot.slack import ids
+from bot.slack.mrkdwn import clip
+
+SLOT_TAKEN = "BOOK-N-001"
+SLOT_TYPE_CHANGED = "BOOK-N-002"
+PREORDER_MISSING = "BOOK-N-003"
+BOOKING_UNKNOWN = "BOOK-N-004"
+BOOKING_CLOSED = "BOOK-N-005"
+VENUE_CLOSED = "AVAIL-N-004"
+
+_BY_CODE = {
+    SLOT_TAKEN: "That time was just taken — pick another; times were reloaded.",
+    SLOT_TYPE_CHANGED: "That time changed (booking vs. enquiry) since you picked it — "
+    "pick it again from the reloaded times.",
+    PREORDER_MISSING: "This venue needs a preorder for this booking — choose at least one.",
+    BOOKING_UNKNOWN: "Bookable no longer knows this booking.",
+    BOOKING_CLOSED: "This booking can't be changed any more (it may already be cancelled, "
+    "or in the past).",
+    "AVAIL-N-001": "This option is no longer offered by the venue. Run the search again.",
+    "AVAIL-N-002": "This venue isn't set up for bookings through us yet.",
+    "AVAIL-N-003": "This venue isn't set up for bookings through us yet.",
+    VENUE_CLOSED: "The venue is closed on that date — try another date.",
+    "OPRUL-N-001": "The venue doesn't take bookings for that date — try another date.",
+    "OPRUL-N-002": "The venue doesn't take bookings around that date — try another date.",
+    "OPRUL-N-003": "The venue doesn't take bookings on that day of the week — try another date.",
+    "OPRUL-N-004": "The venue doesn't take bookings at that time — pick another time.",
+    "RATE-R-001": "Bookable is busy right now (too many requests). Try again in a minute.",
+}
+
+# Which modal input an error belongs under (block ids of input blocks only).
+_FIELD_BY_CODE = {
+    SLOT_TAKEN: ids.SLOT.block_id,
+    SLOT_TYPE_CHANGED: ids.SLOT.block_id,
+    "OPRUL-N-004": ids.SLOT.block_id,
+    PREORDER_MISSING: ids.PREORDERS.block_id,
+    VENUE_CLOSED: ids.DATE.block_id,
+    "OPRUL-N-001": ids.DATE.block_id,
+    "OPRUL-N-002": ids.DATE.block_id,
+    "OPRUL-N-003": ids.DATE.block_id,
+}
+
+
+@dataclass(frozen=True)
+class UserMessage:
+    text: str  # mrkdwn, escaped
+    field: str | None = None  # block id of the modal input it belongs under, if any
+    retry_times: bool = False  # reload availability before showing it
+
+
+def explain(error: BaseException, *, incident_id: str | None = None) -> UserMessage:
+    """Plain-language text for a Bookable failure, or an apology quoting `incident_id`
+    (log the exception with that id first) for anything unexpected."""
+    if isinstance(error, BookableProblem) and error.code:
+        specific = _BY_CODE.get(error.code) or _by_prefix(error.code)
+        if specific:
+            return UserMessage(
+                _with_reference(specific, error),
+                field=_FIELD_BY_CODE.get(error.code) or _field_by_prefix(error.code),
+                retry_times=error.code in (SLOT_TAKEN, SLOT_TYPE_CHANGED),
+            )
+    if isinstance(error, RateLimited):
+        wait = f" in about {int(error.retry_after) + 1} seconds" if error.retry_after else ""
+        return UserMessage(_with_reference(f"Bookable is busy right now. Try again{wait}.", error))
+    if isinstance(error, TokenError | Unauthorized | Forbidden):
+        return UserMessage(
+            _with_reference(
+                "I can't sign in to Bookable at the moment. "
+                "An admin needs to check the app's Bookable credentials.",
+                error,
+            )
+        )
+    if isinstance(error, ServerError | TransportError):
+        return UserMessage(
+            _with_reference("Bookable isn't answering right now. Please try again shortly.", error)
+        )
+    if isinstance(error, ResponseFormatError):
+        return UserMessage(_with_reference("Bookable sent an answer I couldn't read.", error))
+    if isinstance(error, NotFound):
+        return UserMessage(_with_reference("Bookable doesn't know that venue or booking.", error))
+    if isinstance(error, BookableProblem):
+        detail = clip(error.detail or error.title or f"HTTP {error.status}", 300)
+        return UserMessage(_with_reference(f"Bookable didn't accept that: {detail}", error, True))
+    if isinstance(error, BookableError):
+        return UserMessage(_with_reference("Something went wrong talking to Bookable.", error))
+    return UserMessage(apology(incident_id or new_incident_id()))
+
+
+def apology(incident_id: str) -> str:
+    return (
+        "Sorry, something went wrong on our side. If it keeps happening, "
+        f"give this reference to your admin: `{clip(incident_id, 64)}`."
+    )
+
+
+def new_incident_id() -> str:
+    return secrets.token_hex(4)
+
+
+def _by_prefix(code: str) -> str | None:
+    if code.startswith("OPRUL-"):
+        return "The venue doesn't take bookings for that date or time — try another."
+    if code.startswith(("PMAP-", "AVAIL-")):
+        return "This venue can't be booked through us at the moment."
+    return None
+
+
+def _field_by_prefix(code: str) -> str | None:
+    return ids.DATE.block_id if code.startswith("OPRUL-") else None
+
+
+def _with_reference(text: str, error: BookableError, escaped: bool = False) -> str:
+    body = text if escaped else clip(text, 600)
+    if error.correlation_id:
+        body += f" (reference `{clip(error.correlation_id, 64)}`)"
+    return body

@@ -1,0 +1,81 @@
+"""Keep the booking modal consistent while several refreshes race.
+
+Changing the date, then the party size quickly starts two availability lookups. Only the
+newest may update the modal, and `views.update(hash=…)` must carry the newest hash we know:
+on `hash_conflict` we retry once with the latest hash seen (from Slack's payloads or from our
+own updates) instead of overwriting the view blindly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+log = logging.getLogger(__name__)
+MAX_TRACKED = 5000
+GONE = frozenset({"not_found", "view_not_found"})  # the user closed the modal
+
+
+class ViewSync:
+    def __init__(self) -> None:
+        self._hashes: dict[str, str] = {}
+        self._latest: dict[str, int] = {}
+        self._counter = itertools.count(1)
+
+    def saw(self, view: dict[str, Any]) -> None:
+        """Record the hash of a view Slack just showed us (payload or API answer)."""
+        view_id, view_hash = view.get("id"), view.get("hash")
+        if isinstance(view_id, str) and isinstance(view_hash, str):
+            if len(self._hashes) > MAX_TRACKED:
+                self._hashes.clear()
+            self._hashes[view_id] = view_hash
+
+    def begin(self, view_id: str) -> int:
+        """Start a refresh; only the newest refresh for a view may write it."""
+        ticket = next(self._counter)
+        if len(self._latest) > MAX_TRACKED:
+            self._latest.clear()
+        self._latest[view_id] = ticket
+        return ticket
+
+    def is_latest(self, view_id: str, ticket: int) -> bool:
+        return self._latest.get(view_id, ticket) == ticket
+
+    async def update(
+        self,
+        client: AsyncWebClient,
+        view_id: str,
+        view: dict[str, Any],
+        *,
+        view_hash: str | None = None,
+        ticket: int | None = None,
+    ) -> bool:
+        """`views.update`; False when the modal is gone or a newer refresh won."""
+        attempt_hash = view_hash
+        for _ in range(3):
+            if ticket is not None and not self.is_latest(view_id, ticket):
+                return False
+            try:
+                kwargs: dict[str, Any] = {"view_id": view_id, "view": view}
+                if attempt_hash:
+                    kwargs["hash"] = attempt_hash
+                response = await client.views_update(**kwargs)
+            except SlackApiError as error:
+                code = error.response.get("error")
+                if code in GONE:
+                    return False
+                latest = self._hashes.get(view_id)
+                if code == "hash_conflict" and latest and latest != attempt_hash:
+                    attempt_hash = latest
+                    continue
+                if code == "hash_conflict":
+                    log.info("view %s changed meanwhile; leaving the newer content", view_id)
+                    return False
+                raise
+            self.saw(response.get("view") or {})
+            return True
+        return False

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from bot.slack import ids
+from bot.slack.blocks.search import PAGE_SIZE, search_results
+from bot.slack.ids import BookRef, PageRef
+
+from .conftest import HOSTILE, LONG_HOSTILE, make_venue
+from .support import assert_valid_message, texts
+
+
+def _buttons(message: dict) -> list[dict]:
+    return [
+        element
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+def test_results_have_a_section_and_book_buttons_per_venue() -> None:
+    venues = [make_venue(i) for i in range(3)]
+    ref = PageRef(words="venue", date=date(2030, 8, 15), party=4)
+    message = search_results(venues, ref, has_next=False)
+    assert_valid_message(message)
+    book = [b for b in _buttons(message) if b["action_id"].startswith(ids.BOOK_ACTION)]
+    assert len(book) == 6
+    first = BookRef.decode(book[0]["value"])
+    assert first == BookRef(venues[0].id, venues[0].products[0].composite_id, ref.date, 4)
+    assert "Venue 2" in texts(message)
+
+
+def test_hostile_names_render_as_text_and_ping_nobody() -> None:
+    venue = make_venue(0, name=HOSTILE, text=HOSTILE)
+    message = search_results([venue], PageRef(words=HOSTILE, group=HOSTILE), has_next=False)
+    assert_valid_message(message)
+    assert "&lt;!channel&gt;" in texts(message)
+
+
+def test_a_hundred_results_with_300_character_names_stay_within_limits() -> None:
+    venues = [make_venue(i, name=LONG_HOSTILE, products=8, text=LONG_HOSTILE) for i in range(100)]
+    ref = PageRef(words=LONG_HOSTILE[:100], group=LONG_HOSTILE[:100], page=2)
+    message = search_results(venues, ref, has_next=True)
+    assert_valid_message(message)
+    assert len(message["blocks"]) <= 50
+    sections = [b for b in message["blocks"] if b["type"] == "section"]
+    assert len(sections) == PAGE_SIZE
+    # Slack has refused messages near 13k characters of blocks.
+    assert len(json.dumps(message["blocks"], ensure_ascii=False)) < 12_000
+    assert all(len(b.get("value", "")) <= 2000 for b in _buttons(message))
+
+
+def test_paging_buttons_carry_the_filters_and_the_next_page() -> None:
+    ref = PageRef(words="pasta", features=("wifi",), page=2, party=3)
+    message = search_results([make_venue(0)], ref, has_next=True)
+    paging = {
+        b["action_id"]: PageRef.decode(b["value"])
+        for b in _buttons(message)
+        if b["action_id"].startswith(ids.PAGE_ACTION)
+    }
+    assert paging[f"{ids.PAGE_ACTION}:prev"].page == 1
+    assert paging[f"{ids.PAGE_ACTION}:next"] == PageRef(
+        words="pasta", features=("wifi",), page=3, party=3
+    )
+    first_page = search_results([make_venue(0)], PageRef(words="pasta"), has_next=False)
+    assert not [b for b in _buttons(first_page) if b["action_id"].startswith(ids.PAGE_ACTION)]
+
+
+def test_zero_results_suggest_filters() -> None:
+    message = search_results([], PageRef(words=HOSTILE, features=("wifi",)), has_next=False)
+    assert_valid_message(message)
+    assert "feature:" in texts(message)
+    assert "group:" in texts(message)
+
+
+def test_venue_without_products_says_so() -> None:
+    message = search_results([make_venue(0, products=0)], PageRef(), has_next=False)
+    assert_valid_message(message)
+    assert "Not bookable" in texts(message)
+
+
+def test_ids_too_long_for_a_button_are_skipped_not_cut() -> None:
+    venue = make_venue(0)
+    venue.products[0].composite_id = "x" * 2100
+    message = search_results([venue], PageRef(), has_next=False)
+    assert_valid_message(message)
+    values = [BookRef.decode(b["value"]).composite_id for b in _buttons(message)]
+    assert values == [venue.products[1].composite_id]

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.slack.ids import BookRef, ModalMeta, PageRef, SlotChoice, slot_value
+
+from .conftest import LONG_HOSTILE
+
+
+def test_book_ref_round_trip_is_compact() -> None:
+    ref = BookRef("v1", "29|CO|a|b", date(2030, 1, 2), 4)
+    assert BookRef.decode(ref.encode()) == ref
+    assert len(ref.encode()) < 80
+    assert BookRef.decode(BookRef(None, "p").encode()) == BookRef(None, "p")
+
+
+def test_page_ref_round_trip() -> None:
+    ref = PageRef("dishoom", "group", ("wifi",), date(2030, 1, 2), 3, 4, True)
+    assert PageRef.decode(ref.encode()) == ref
+
+
+@pytest.mark.parametrize("value", ["", "nope", "[]", '{"v": 1}', "null"])
+def test_foreign_values_are_rejected(value: str) -> None:
+    with pytest.raises(ValueError):
+        BookRef.decode(value)
+
+
+def test_modal_meta_fits_private_metadata_even_with_long_names() -> None:
+    meta = ModalMeta(
+        key="k" * 32,
+        composite_id="29|CO|" + "a" * 64,
+        venue_id="v" * 32,
+        channel_id="C1",
+        venue_name=LONG_HOSTILE * 20,
+        product_name=LONG_HOSTILE * 20,
+        group_name=LONG_HOSTILE * 20,
+        preorder_required=True,
+        date=date(2030, 1, 2),
+        party=4,
+        tz="Europe/London",
+    )
+    encoded = meta.encode()
+    assert len(encoded) <= 3000
+    decoded = ModalMeta.decode(encoded)
+    assert (decoded.key, decoded.composite_id, decoded.preorder_required, decoded.party) == (
+        meta.key,
+        meta.composite_id,
+        True,
+        4,
+    )
+
+
+def test_slot_value_fits_an_option_and_round_trips() -> None:
+    value = slot_value("19:30", "request", date(2030, 1, 2), 12)
+    assert len(value) <= 150
+    assert SlotChoice.decode(value) == SlotChoice("19:30", "request", date(2030, 1, 2), 12)

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.slack.parsing import (
+    Help,
+    ListSubscriptions,
+    MyBookings,
+    Search,
+    Subscribe,
+    SubscriptionFilter,
+    Unsubscribe,
+    parse_command,
+)
+
+TODAY = date(2030, 8, 14)  # a Wednesday
+
+
+def parse(text: str) -> object:
+    return parse_command(text, today=TODAY)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "help", "?", "HELP"])
+def test_empty_or_help_shows_help_without_a_problem(text: str) -> None:
+    assert parse(text) == Help()
+
+
+def test_unknown_subcommand_shows_help_with_a_hint() -> None:
+    result = parse("frobnicate now")
+    assert isinstance(result, Help) and "frobnicate" in (result.problem or "")
+
+
+def test_search_with_every_filter() -> None:
+    result = parse(
+        'search dishoom covent group:"gordon ramsay" feature:wifi feature:dog_friendly '
+        "date:2030-08-20 party:4"
+    )
+    assert result == Search(
+        words="dishoom covent",
+        group="gordon ramsay",
+        features=("wifi", "dog_friendly"),
+        date=date(2030, 8, 20),
+        party=4,
+    )
+
+
+def test_entities_are_decoded_before_parsing() -> None:
+    result = parse("search bancroft &amp; vale")
+    assert isinstance(result, Search) and result.words == "bancroft & vale"
+    assert parse("search &lt;!channel&gt;") == Search(words="<!channel>")
+
+
+def test_smart_quotes_and_apostrophes() -> None:
+    assert parse("search group:“gordon ramsay”") == Search(group="gordon ramsay")
+    assert parse("search dishoom's") == Search(words="dishoom's")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("today", date(2030, 8, 14)),
+        ("tomorrow", date(2030, 8, 15)),
+        ("wed", date(2030, 8, 14)),
+        ("fri", date(2030, 8, 16)),
+        ("friday", date(2030, 8, 16)),
+        ("mon", date(2030, 8, 19)),
+        ("2030-09-01", date(2030, 9, 1)),
+    ],
+)
+def test_dates(value: str, expected: date) -> None:
+    assert parse(f"search x1 date:{value}") == Search(words="x1", date=expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("search x1 date:2020-01-01", "past"),
+        ("search x1 date:someday", "can't read the date"),
+        ("search x1 party:0", "1 to 50"),
+        ("search x1 party:51", "1 to 50"),
+        ("search x1 party:four", "1 to 50"),
+        ("search x", "2 to 100"),
+        ("search " + "y" * 101, "2 to 100"),
+        ("search x1 " + " ".join(f"feature:f{i}" for i in range(11)), "at most 10"),
+        ("subscribe status:eaten", "Unknown status"),
+        ("subscribe colour:red", "Unknown filter"),
+    ],
+)
+def test_problems_become_help_with_an_actionable_message(text: str, fragment: str) -> None:
+    result = parse(text)
+    assert isinstance(result, Help)
+    assert fragment in (result.problem or "")
+
+
+def test_other_commands() -> None:
+    assert parse("bookings") == MyBookings()
+    assert parse("subscriptions") == ListSubscriptions()
+    assert parse("subscribe") == Subscribe(SubscriptionFilter())
+    assert parse('subscribe venue:"hawksmoor seven dials" status:no-show') == Subscribe(
+        SubscriptionFilter(venue="hawksmoor seven dials", status="no_show")
+    )
+    assert parse("unsubscribe hawksmoor group:hawksmoor") == Unsubscribe(
+        SubscriptionFilter(venue="hawksmoor", group="hawksmoor")
+    )
+
+
+def test_unknown_keys_in_search_stay_words() -> None:
+    assert parse("search cafe time:19") == Search(words="cafe time:19")
+
+
+def test_unbalanced_quote_does_not_crash() -> None:
+    result = parse('search group:"gordon ramsay')
+    assert isinstance(result, Search)
+    assert result.group == "gordon" and result.words == "ramsay"
