@@ -14,6 +14,7 @@ import math
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -74,12 +75,12 @@ class Gateway:
         state.counters.token_requests += 1
         await self._latency()
         if state.knobs.token_failure is not None:
-            body = {"error": "temporarily_unavailable", "error_description": "Injected failure"}
-            return JSONResponse(body, status_code=state.knobs.token_failure, headers=headers)
+            down = {"error": "temporarily_unavailable", "error_description": "Injected failure"}
+            return JSONResponse(down, status_code=state.knobs.token_failure, headers=headers)
         form = await _form_or_json(request)
         if form is None:
-            body = {"error": "invalid_request", "error_description": "Expected a JSON object"}
-            return JSONResponse(body, status_code=400, headers=headers)
+            bad = {"error": "invalid_request", "error_description": "Expected a JSON object"}
+            return JSONResponse(bad, status_code=400, headers=headers)
         secret = config.client_secret.get_secret_value().encode()
         if not (
             form.get("grant_type") == "client_credentials"
@@ -92,7 +93,7 @@ class Gateway:
         if form.get("scope"):  # Auth0 lets a client ask for fewer scopes than it may have
             scopes &= frozenset(form["scope"].split())
         token, ttl = state.issue_token(scopes)
-        body = {
+        body: dict[str, Any] = {
             "access_token": token,
             "scope": " ".join(scope for scope in config.scopes if scope in scopes),
             "expires_in": ttl,

@@ -8,14 +8,17 @@ answer until bookings take tables away.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.sandbox.problems import DATE_DISABLED, VENUE_CLOSED, Problem, invalid
 from bot.sandbox.seed import ProductRules, VenueRules, hex_id
 
-VENUE_TZ = ZoneInfo("Europe/London")
+try:
+    VENUE_TZ: tzinfo = ZoneInfo("Europe/London")
+except ZoneInfoNotFoundError:  # no tz database (e.g. Windows without tzdata)
+    VENUE_TZ = UTC
 SLOT_STEP = timedelta(minutes=30)
 TIME_WINDOW_MINUTES = 90  # `time=` narrows the answer to slots this close to it
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

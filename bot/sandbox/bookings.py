@@ -30,7 +30,9 @@ from bot.sandbox.seed import SeedVenue
 from bot.sandbox.state import SandboxState
 from bot.sandbox.venues import MAX_PARTY_SIZE, VenueApi
 
-BOOKING_SOURCES = frozenset({"email", "phone", "api", "webhook", "js-tag", "chatbot", "puller"})
+BOOKING_SOURCES = frozenset(
+    {"email", "phone", "api", "webhook", "js-tag", "chatbot", "puller", "portal"}
+)
 HH_MM = r"^\d{2}:\d{2}(:\d{2})?$"
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -127,7 +129,7 @@ class BookingApi:
         answer = self.venues.answer(product_id, day=day, party_size=party_size, exclude=exclude)
         for slot in answer["times"]:
             if slot["time"] == hhmm:
-                return slot
+                return dict(slot)
         detail = f"No table for {party_size} at {hhmm} on {day.isoformat()} any more."
         raise Problem(409, SLOT_UNAVAILABLE, detail)
 

@@ -82,7 +82,7 @@ LUNCH = ProductSpec("Lunch", "lunch", ProductRules(time(12, 0), time(14, 30), 90
 BREAKFAST = ProductSpec("Breakfast", "breakfast", ProductRules(time(8, 0), time(11, 0), 60))
 ALL_DAY = ProductSpec("All Day Dining", "all-day", ProductRules(time(12, 0), time(22, 0), 90))
 SUNDAY_ROAST = ProductSpec(
-    "Sunday Roast", "sunday-roast", ProductRules(time(12, 0), time(17, 0), 120, {SUNDAY})
+    "Sunday Roast", "sunday-roast", ProductRules(time(12, 0), time(17, 0), 120, frozenset({SUNDAY}))
 )
 BRUNCH = ProductSpec(
     "Bottomless Brunch",
@@ -650,7 +650,9 @@ SPECS: tuple[VenueSpec, ...] = (
 )
 
 
-def _product_json(spec: ProductSpec, venue_prefix: str, venue_name: str, hex_len: int) -> dict:
+def _product_json(
+    spec: ProductSpec, venue_prefix: str, venue_name: str, hex_len: int
+) -> dict[str, Any]:
     product_hex = hex_id("product", venue_name, spec.name, length=hex_len)
     product: dict[str, Any] = {
         "compositeId": f"{venue_prefix}|{product_hex}",

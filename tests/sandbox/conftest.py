@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from bot.config import SignatureEncoding
 from bot.devtools.serving import BackgroundServer
 from bot.sandbox import SandboxConfig, SandboxState, create_sandbox_app
 
@@ -44,7 +45,7 @@ def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="session")
 def _slow_retry_sandbox() -> Iterator[Sandbox]:
-    yield from _serve(SandboxConfig(signature_encoding="base64"))
+    yield from _serve(SandboxConfig(signature_encoding=SignatureEncoding.BASE64))
 
 
 @pytest.fixture

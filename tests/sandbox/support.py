@@ -92,7 +92,9 @@ class Sandbox:
 
     def product(self, venue_name: str, product_name: str) -> str:
         venue = self.venue(venue_name)
-        return next(p["compositeId"] for p in venue["products"] if p["productName"] == product_name)
+        return str(
+            next(p["compositeId"] for p in venue["products"] if p["productName"] == product_name)
+        )
 
     def reset(self) -> None:
         async def clean() -> None:

@@ -11,8 +11,10 @@ from .support import Sandbox, booking_body, next_weekday, today
 TUESDAY, SATURDAY, SUNDAY = 1, 5, 6
 
 
-def availability(api: httpx.Client, product: str, day: date, party: int = 2, **extra: str):
-    params = {"date": day.isoformat(), "partySize": party, **extra}
+def availability(
+    api: httpx.Client, product: str, day: date, party: int = 2, **extra: str
+) -> httpx.Response:
+    params: dict[str, str | int] = {"date": day.isoformat(), "partySize": party, **extra}
     return api.get(f"/venues/{product}/availability", params=params)
 
 

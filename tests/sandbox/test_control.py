@@ -57,7 +57,7 @@ def test_the_clock_moves_forward(sandbox: Sandbox) -> None:
         ("venues", {"features": []}),
     ],
 )
-def test_bad_control_bodies_are_400(sandbox: Sandbox, path: str, body: dict) -> None:
+def test_bad_control_bodies_are_400(sandbox: Sandbox, path: str, body: dict[str, object]) -> None:
     assert sandbox.control(path, body).status_code == 400
 
 

@@ -78,7 +78,9 @@ def test_pages_cover_every_venue_once(api: httpx.Client) -> None:
     "params",
     [{"size": 101}, {"size": 0}, {"page": 0}, {"page": "two"}],
 )
-def test_bad_pagination_is_a_validation_error(api: httpx.Client, params: dict) -> None:
+def test_bad_pagination_is_a_validation_error(
+    api: httpx.Client, params: dict[str, str | int]
+) -> None:
     response = api.get("/venues", params=params)
 
     assert response.status_code == 400
@@ -123,7 +125,7 @@ def test_features_must_all_match(api: httpx.Client) -> None:
         {"bookingDays": "someday"},
     ],
 )
-def test_filter_validation(api: httpx.Client, params: dict) -> None:
+def test_filter_validation(api: httpx.Client, params: dict[str, str | int]) -> None:
     response = api.get("/venues", params=params)
 
     assert response.status_code == 400
