@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from starlette.applications import Starlette
@@ -26,11 +27,22 @@ from bot.slack.app import build_bolt_app
 from bot.web.limits import BodySizeLimit
 from bot.web.local import register_local_webhook
 
+if TYPE_CHECKING:
+    from bot.sandbox import SandboxConfig
+
 log = logging.getLogger(__name__)
 
 
-def build_asgi_app(settings: Settings, *, public_base: str | None = None) -> Starlette:
-    """`public_base` is this server's own loopback URL (used to reach the local sandbox)."""
+def build_asgi_app(
+    settings: Settings,
+    *,
+    public_base: str | None = None,
+    sandbox_config: SandboxConfig | None = None,
+) -> Starlette:
+    """`public_base` is this server's own loopback URL (used to reach the local sandbox).
+
+    `sandbox_config` tunes the embedded sandbox (BOOKABLE_ENV=local only).
+    """
     base = public_base or f"http://{settings.host}:{settings.port}"
     state: dict[str, object] = {}
 
@@ -86,9 +98,10 @@ def build_asgi_app(settings: Settings, *, public_base: str | None = None) -> Sta
     if settings.is_local:
         from bot.sandbox import SandboxConfig, SandboxState, create_sandbox_app
 
-        sandbox_state = SandboxState(
-            SandboxConfig(signature_encoding=settings.bookable_webhook_signature_encoding.value)
+        config = sandbox_config or SandboxConfig(
+            signature_encoding=settings.bookable_webhook_signature_encoding
         )
+        sandbox_state = SandboxState(config)
         routes.append(Mount(LOCAL_SANDBOX_PREFIX, app=create_sandbox_app(sandbox_state)))
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BodySizeLimit)])
 
