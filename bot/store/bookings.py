@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import ColumnElement, case, or_, select, update
 from sqlalchemy.engine import Row
 
 from bot.store.core import StoreCore
@@ -125,6 +125,7 @@ class BookingsMixin(StoreCore):
         Webhooks can arrive out of order; an older update must not undo a newer one.
         Returns whether the booking changed (False too for an unknown booking).
         """
+        is_newer: ColumnElement[bool]
         if last_update is None:
             is_newer = bookings.c.last_update.is_(None)
         else:

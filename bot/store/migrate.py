@@ -1,13 +1,12 @@
 """Alembic migrations shipped inside the package, run programmatically (no alembic.ini).
 
-Developers add a revision with `python -m bot.store.migrate revision "what changed"`:
+Developers add a revision with `python -m bot.store.migrations revision "what changed"`:
 it migrates a scratch SQLite database to head and autogenerates the difference between
-that and `bot/store/schema.py`. Review the generated file before committing it.
+that and `bot/store/schema.py`. Review (and `ruff format`) the file before committing it.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import functools
@@ -93,17 +92,3 @@ def make_revision(message: str) -> None:
                 alembic_config(connection), message=message, autogenerate=True, rev_id=next_id
             )
         engine.dispose()
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bot.store.migrate")
-    commands = parser.add_subparsers(dest="command", required=True)
-    revision = commands.add_parser("revision", help="autogenerate a migration from schema.py")
-    revision.add_argument("message")
-    args = parser.parse_args(argv)
-    if args.command == "revision":
-        make_revision(args.message)
-
-
-if __name__ == "__main__":
-    main()

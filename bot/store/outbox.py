@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -188,7 +189,7 @@ class OutboxMixin(StoreCore):
         return {"pending": int(row.pending), "leased": int(row.leased), "done": int(row.done)}
 
 
-async def _lock_bookings(connection: AsyncConnection, rows: list[Any]) -> list[Any]:
+async def _lock_bookings(connection: AsyncConnection, rows: Sequence[Any]) -> list[Any]:
     """Keep the candidates whose booking this transaction could lock (Postgres).
 
     Row locks alone cannot stop two workers from leasing two different jobs of one

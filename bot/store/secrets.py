@@ -49,15 +49,16 @@ class SecretsMixin(StoreCore):
             row = (await connection.execute(query)).first()
         if row is None:
             return None
+        stored: str = row.value
         if not row.encrypted:
-            return row.value
+            return stored
         if self._cipher is None:
             raise EncryptionKeyError(
                 f"secret {name!r} is stored encrypted: set {KEY_SETTING} to the key it was"
                 " stored with"
             )
         try:
-            return self._cipher.decrypt(row.value.encode()).decode()
+            return self._cipher.decrypt(stored.encode()).decode()
         except InvalidToken:
             raise EncryptionKeyError(
                 f"cannot decrypt secret {name!r}: {KEY_SETTING} is not the key it was stored"

@@ -25,6 +25,6 @@ connection = context.config.attributes.get("connection")
 if not isinstance(connection, Connection):
     raise RuntimeError(
         "bot.store migrations run through bot.store.migrate (Store.connect or"
-        " `python -m bot.store.migrate`), which passes the connection in"
+        " `python -m bot.store.migrations`), which passes the connection in"
     )
 _run(connection)
