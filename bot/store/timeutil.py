@@ -27,7 +27,7 @@ def time_key(value: dt.datetime | None) -> str:
     """
     if value is None:
         return ""
-    return to_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return to_utc(value).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
