@@ -88,11 +88,14 @@ def _view_entry(view: dict[str, Any]) -> dict[str, Any]:
 def booking_entry(booking: dict[str, Any]) -> dict[str, Any]:
     """A sandbox booking (Bookable's camelCase JSON) as the venue console shows it."""
     guest = " ".join(part for part in (booking.get("firstName"), booking.get("lastName")) if part)
+    location = booking.get("location") or {}
+    where = [booking.get("productName"), location.get("address"), location.get("city")]
     return {
         "id": booking.get("id"),
         "reference": booking.get("reference") or booking.get("operatorBookingId"),
         "status": str(booking.get("status") or "unknown").lower(),
         "venue": booking.get("venueName") or booking.get("venueGroupName") or "",
+        "where": " · ".join(str(part) for part in where if part),
         "guest": guest,
         "partySize": booking.get("partySize"),
         "date": booking.get("date"),

@@ -270,6 +270,7 @@ function start() {
     const input = $("composer-input");
     runComposer(input.value);
     input.value = "";
+    $("composer-hint").hidden = true;
   });
   $("composer-input").addEventListener("input", (e) => {
     $("composer-hint").hidden = !e.target.value.startsWith("/");

@@ -10,6 +10,7 @@ const EMOJI = {
   no_entry_sign: "🚫", information_source: "ℹ️", bell: "🔔", memo: "📝",
   star: "⭐", heavy_check_mark: "✔️", ghost: "👻", mag: "🔍", link: "🔗",
   email: "📧", phone: "📞", money_with_wings: "💸", wave: "👋", lock: "🔒",
+  incoming_envelope: "📨", no_bell: "🔕", envelope: "✉️", speech_balloon: "💬", point_right: "👉",
 };
 const SAFE_URL = /^(https?:|mailto:)/i;
 const PLACEHOLDER = /\uE000(\d+)\uE001/g;

@@ -11,7 +11,7 @@ const ACTIONS = [
 ];
 const FINAL = new Set(["cancelled", "declined", "no_show", "completed"]);
 
-// bookings: [{id, reference, status, venue, guest, partySize, date, time}]
+// bookings: [{id, reference, status, venue, where, guest, partySize, date, time}]
 export function renderVenueConsole(bookings, { onStatus, busy, error }) {
   return h(
     "section",
@@ -32,6 +32,7 @@ function bookingCard(booking, onStatus, busy) {
     { class: "booking-card", dataset: { bookingId: booking.id, status } },
     h("div", { class: "booking-top" }, h("strong", {}, booking.venue || "Venue"),
       h("span", { class: `status status-${status}` }, status.replace("_", " "))),
+    booking.where && h("div", { class: "booking-where muted small" }, booking.where),
     h("div", { class: "booking-meta" },
       [booking.guest, booking.partySize && `${booking.partySize} people`, booking.date, booking.time]
         .filter(Boolean).join(" · ")),
