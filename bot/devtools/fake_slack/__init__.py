@@ -14,7 +14,8 @@ from bot.devtools.fake_slack.directory import (
 )
 from bot.devtools.fake_slack.driver import ClientValidationError, SlackDriver
 from bot.devtools.fake_slack.faults import Fault
-from bot.devtools.fake_slack.server import FakeSlack, RecordedCall
+from bot.devtools.fake_slack.server import FakeSlack
+from bot.devtools.fake_slack.wire import RecordedCall
 
 __all__ = [
     "APP_ID",

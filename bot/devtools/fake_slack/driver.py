@@ -30,7 +30,7 @@ from bot.devtools.fake_slack.payloads import (
     slack_escape,
 )
 from bot.devtools.fake_slack.server import FakeSlack
-from bot.devtools.fake_slack.validation import view_errors
+from bot.devtools.fake_slack.validation import MESSAGE_BLOCK_LIMIT, block_errors, view_errors
 
 ACK_DEADLINE = 3.0  # Slack gives up on an ack after 3 s
 _FORGER = SignatureVerifier("not-the-signing-secret")
@@ -112,8 +112,13 @@ class SlackDriver:
             answer = response.json()
         except ValueError:
             answer = {"text": response.text}
-        if isinstance(answer, dict) and (answer.get("text") or answer.get("blocks")):
-            self.fake.show_interaction_response(channel.id, user.id, answer)
+        if not isinstance(answer, dict) or not (answer.get("text") or answer.get("blocks")):
+            return
+        problems = block_errors(answer.get("blocks") or [], limit=MESSAGE_BLOCK_LIMIT)
+        if problems:
+            self.last_problem = f"invalid blocks in the command's ack: {problems}"
+            return
+        self.fake.show_interaction_response(channel.id, user.id, answer)
 
     # --- block actions ------------------------------------------------------------------
 

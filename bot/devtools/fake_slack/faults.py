@@ -38,10 +38,19 @@ class Fault:
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> tuple[str, Fault]:
-        fields = {
-            k: body[k] for k in ("error", "status", "retry_after", "count", "delay") if k in body
-        }
-        return str(body["method"]), cls(**fields)
+        """(method, fault) from `{"method": ..., "error"?, "status"?, ...}`; raises on junk."""
+
+        def optional(name: str, kind: type) -> Any:
+            return None if body.get(name) is None else kind(body[name])
+
+        fault = cls(
+            error=optional("error", str),
+            status=optional("status", int),
+            retry_after=optional("retry_after", int),
+            count=int(body.get("count", 1)),
+            delay=float(body.get("delay", 0.0)),
+        )
+        return str(body["method"]), fault
 
 
 class FaultBook:

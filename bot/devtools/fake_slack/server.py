@@ -16,22 +16,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.devtools.fake_slack.control import control_routes
 from bot.devtools.fake_slack.directory import Channel, User
 from bot.devtools.fake_slack.events import EventHub, EventStream, Listener
 from bot.devtools.fake_slack.faults import Fault, FaultBook, TokenBuckets
 from bot.devtools.fake_slack.messages import SlackError
 from bot.devtools.fake_slack.responses import ERROR_STATUS, post_to_response_url
 from bot.devtools.fake_slack.views import TRIGGER_TTL
-from bot.devtools.fake_slack.webapi import JSON_FIELDS, METHODS
+from bot.devtools.fake_slack.webapi import METHODS
+from bot.devtools.fake_slack.wire import RecordedCall, bearer_token, read_args
 from bot.devtools.fake_slack.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -39,25 +39,6 @@ T = TypeVar("T")
 
 RESPONSE_URL_METHOD = "response_url"  # how response_url posts appear in `calls`
 _TEXT_FIELDS = ("text", "blocks", "attachments", "view", "metadata")
-
-
-@dataclass
-class RecordedCall:
-    method: str
-    args: dict[str, Any]
-    at: float
-    response: dict[str, Any]
-    http_status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "args": self.args,
-            "at": self.at,
-            "response": self.response,
-            "http_status": self.http_status,
-        }
 
 
 class FakeSlack:
@@ -91,12 +72,8 @@ class FakeSlack:
             routes=[
                 Route("/api/{method}", self._api_endpoint, methods=["GET", "POST"]),
                 Route("/response/{token}", self._response_url_endpoint, methods=["POST"]),
-                Route("/_fake/calls", self._calls_endpoint, methods=["GET"]),
-                Route("/_fake/messages", self._messages_endpoint, methods=["GET"]),
-                Route("/_fake/state", self._state_endpoint, methods=["GET"]),
                 Route("/_fake/events", EventStream(self._hub, max_seconds=sse_max_seconds)),
-                Route("/_fake/faults", self._faults_endpoint, methods=["POST", "DELETE"]),
-                Route("/_fake/reset", self._reset_endpoint, methods=["POST"]),
+                *control_routes(self),
             ]
         )
 
@@ -108,10 +85,10 @@ class FakeSlack:
     async def _api_endpoint(self, request: Request) -> Response:
         method = request.path_params["method"]
         try:
-            args = await _read_args(request)
+            args = await read_args(request)
         except ValueError:
             return self._answer(method, {}, 200, {"ok": False, "error": "invalid_json"})
-        token = _bearer(request) or args.pop("token", None)
+        token = bearer_token(request) or args.pop("token", None)
         if not token:
             return self._answer(method, args, 200, {"ok": False, "error": "not_authed"})
         if not hmac.compare_digest(str(token).encode(), self.bot_token.encode()):
@@ -129,8 +106,9 @@ class FakeSlack:
         handler = METHODS.get(method)
         if handler is None:
             return self._answer(method, args, 200, {"ok": False, "error": "unknown_method"})
-        status, body = self._run(lambda: {"ok": True, **handler(self._workspace, args)})
-        return self._answer(method, args, status, body)
+        with self._lock:  # the change and its recorded call become visible together
+            status, body = self._run(lambda: {"ok": True, **handler(self._workspace, args)})
+            return self._answer(method, args, status, body)
 
     async def _response_url_endpoint(self, request: Request) -> Response:
         token = request.path_params["token"]
@@ -148,12 +126,13 @@ class FakeSlack:
         if fault is not None and fault.fails:
             status, body, headers = fault.answer()
             return self._answer(RESPONSE_URL_METHOD, args, status, body, headers)
-        status, body = self._run(
-            lambda: {"ok": True, **post_to_response_url(self._workspace, token, payload)}
-        )
-        if not body["ok"]:
-            status = ERROR_STATUS.get(body["error"], 400)
-        return self._answer(RESPONSE_URL_METHOD, args, status, body)
+        with self._lock:
+            status, body = self._run(
+                lambda: {"ok": True, **post_to_response_url(self._workspace, token, payload)}
+            )
+            if not body["ok"]:
+                status = ERROR_STATUS.get(body["error"], 400)
+            return self._answer(RESPONSE_URL_METHOD, args, status, body)
 
     def _run(self, call: Callable[[], dict[str, Any]]) -> tuple[int, dict[str, Any]]:
         with self._lock:
@@ -186,52 +165,12 @@ class FakeSlack:
         body: dict[str, Any],
         headers: dict[str, str] | None = None,
     ) -> Response:
-        call = RecordedCall(method, args, time.time(), body, status, dict(headers or {}))
+        call = RecordedCall(
+            method, copy.deepcopy(args), time.time(), body, status, dict(headers or {})
+        )
         with self._lock:
             self._calls.append(call)
         return JSONResponse(body, status_code=status, headers=headers)
-
-    # --- inspection and control over HTTP ----------------------------------------------
-
-    async def _calls_endpoint(self, request: Request) -> Response:
-        method = request.query_params.get("method")
-        calls = self.calls_to(method) if method else self.calls
-        return JSONResponse([call.to_json() for call in calls])
-
-    async def _messages_endpoint(self, request: Request) -> Response:
-        channel = request.query_params.get("channel")
-        with self._lock:
-            channels = [channel] if channel else list(self._workspace.channels)
-            found = {
-                name: [
-                    {**message, "replies": self.thread(name, message["ts"])}
-                    for message in self.messages(name)
-                ]
-                for name in channels
-            }
-        return JSONResponse(found[channel] if channel else found)
-
-    async def _state_endpoint(self, request: Request) -> Response:
-        with self._lock:
-            return JSONResponse(
-                {**self._workspace.snapshot(), "rate_limited_count": self.rate_limited_count}
-            )
-
-    async def _faults_endpoint(self, request: Request) -> Response:
-        if request.method == "DELETE":
-            self.clear_faults()
-            return JSONResponse({"ok": True})
-        try:
-            method, fault = Fault.from_json(await request.json())
-        except (ValueError, KeyError, TypeError) as error:
-            return JSONResponse({"ok": False, "error": f"bad fault: {error}"}, status_code=400)
-        with self._lock:
-            self._faults.add(method, fault)
-        return JSONResponse({"ok": True})
-
-    async def _reset_endpoint(self, request: Request) -> Response:
-        self.reset()
-        return JSONResponse({"ok": True})
 
     # --- faults -------------------------------------------------------------------------
 
@@ -471,28 +410,3 @@ class FakeSlack:
     @staticmethod
     def _view_json(record: Any) -> dict[str, Any]:
         return {**record.to_api(), "user_id": record.user_id, "is_open": record.is_open}
-
-
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
-async def _read_args(request: Request) -> dict[str, Any]:
-    """Query string, then form or JSON body, as Slack merges them; JSON fields decoded."""
-    args: dict[str, Any] = dict(request.query_params)
-    body = await request.body()
-    if body:
-        if "application/json" in request.headers.get("content-type", ""):
-            parsed = json.loads(body)
-            if not isinstance(parsed, dict):
-                raise ValueError("JSON body must be an object")
-            args.update(parsed)
-        else:
-            args.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    for name in JSON_FIELDS:
-        if isinstance(args.get(name), str) and args[name]:
-            with contextlib.suppress(ValueError):  # else the handler answers invalid_*
-                args[name] = json.loads(args[name])
-    return args
