@@ -62,7 +62,9 @@ def test_search_book_confirm_cancel(playground: Playground, browser: Any, artifa
     modal.get_by_label("Email").fill("alice@example")  # the app rejects this
     modal.get_by_label("Phone").fill("+44 7700 900123")
     modal.get_by_role("button", name="Book", exact=True).click()
-    email_error = modal.locator(".block.input", has=page.get_by_label("Email")).locator(".field-error")
+    email_error = modal.locator(".block.input", has=page.get_by_label("Email")).locator(
+        ".field-error"
+    )
     expect(email_error).to_contain_text("valid email")
     page.screenshot(path=artifacts / "playground-field-error.png")
 
@@ -76,7 +78,19 @@ def test_search_book_confirm_cancel(playground: Playground, browser: Any, artifa
     booking = page.locator("#messages .message", has_text="Dishoom Shoreditch — Dinner")
     expect(booking).to_contain_text("party of 10")
 
-    # 4. the venue confirms, then cancels: real signed webhooks, replies land in the thread
+    # 4. Carol may not cancel Alice's booking: the refusal is only visible to Carol
+    page.select_option("#user-switcher", "U_CAROL")
+    booking.get_by_role("button", name="Cancel booking").click()
+    dialog = page.locator(".confirm-dialog")  # Block Kit confirm object on the button
+    expect(dialog).to_contain_text("Cancel this booking?")
+    dialog.get_by_role("button", name="Cancel booking").click()
+    refusal = page.locator("#messages .message.ephemeral", has_text="can cancel it")
+    expect(refusal).to_contain_text("Only visible to you")
+    expect(refusal).to_contain_text("@Alice")
+    page.select_option("#user-switcher", "U_ALICE")
+    expect(page.locator("#messages .message", has_text="can cancel it")).to_have_count(0)
+
+    # 5. the venue confirms, then cancels: real signed webhooks, replies land in the thread
     card = page.locator("#console .booking-card", has_text="Alice Example")
     expect(card).to_have_attribute("data-status", "pending")
     card.get_by_role("button", name="Confirm").click()
