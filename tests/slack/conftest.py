@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.bookable.models import Location, PreorderMenu, PreorderPackage, Preorders, Product, Venue
+from bot.devtools.stack import LocalStack
 from bot.store.records import BookingRecord
 
 HOSTILE = "<!channel> & <@U1> <https://evil.example|Your bank> "
@@ -85,3 +86,18 @@ def make_record(**changes: Any) -> BookingRecord:
 @pytest.fixture
 def record_factory() -> Callable[..., BookingRecord]:
     return make_record
+
+
+@pytest.fixture
+def stack_with() -> Any:
+    """`stack_with(**settings)`: a LocalStack with settings overrides, stopped afterwards."""
+    started: list[LocalStack] = []
+
+    def start(**overrides: Any) -> LocalStack:
+        stack = LocalStack(settings_overrides=overrides).start()
+        started.append(stack)
+        return stack
+
+    yield start
+    for stack in started:
+        stack.stop()

@@ -124,6 +124,9 @@ async def _membership_problem(
     """None if `user` may change the channel's subscriptions, else the refusal to show."""
     cursor = None
     try:
+        info = await client.conversations_info(channel=channel)
+        if not (info.get("channel") or {}).get("is_member", True):
+            return subscription_blocks.bot_not_in_channel()  # updates could not be posted
         while True:
             response = await client.conversations_members(channel=channel, cursor=cursor, limit=200)
             if user in (response.get("members") or []):
@@ -133,7 +136,7 @@ async def _membership_problem(
                 return subscription_blocks.not_a_member()
     except SlackApiError as error:
         code = slack_error(error)
-        log.info("conversations.members for %s failed: %s", channel, code)
+        log.info("membership check in %s failed: %s", channel, code)
         if code in ("channel_not_found", "not_in_channel"):
             return subscription_blocks.bot_not_in_channel()
         raise

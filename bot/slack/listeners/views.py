@@ -74,6 +74,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             return
         await ack(response_action="update", view=progress_view(meta))
         view_id = view.get("id", "")
+        shared.views.begin(view_id)  # a refresh still in flight must not bring the form back
         where = BookingContext(
             team_id=team_of(body),
             user_id=user_of(body),

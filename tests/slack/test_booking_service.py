@@ -1,0 +1,179 @@
+"""BookingService against the real client, a real sandbox on loopback and a real store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.bookable.client import BookableClient
+from bot.bookable.errors import Conflict
+from bot.bookable.models import BookingRequest, BookingStatus, SlotType
+from bot.config import load_settings
+from bot.devtools.serving import BackgroundServer
+from bot.sandbox import SandboxConfig, SandboxState, create_sandbox_app
+from bot.service.booking import BookingContext, BookingService, record_status
+from bot.store import Store
+
+from .conftest import make_record
+from .flow import next_weekday
+
+
+@dataclass
+class Sandbox:
+    url: str
+
+    def state(self) -> dict[str, Any]:
+        return httpx.get(f"{self.url}/_control/state", timeout=10).json()
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with BackgroundServer(create_sandbox_app(SandboxState(SandboxConfig()))) as server:
+        yield Sandbox(server.url)
+
+
+@pytest.fixture
+def fresh_sandbox(sandbox: Sandbox) -> Sandbox:
+    httpx.post(f"{sandbox.url}/_control/reset", timeout=10).raise_for_status()
+    return sandbox
+
+
+@pytest.fixture
+async def service(fresh_sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[BookingService]:
+    sandbox = fresh_sandbox
+    settings = load_settings(
+        need_slack=False, _env_file=None, bookable_env="local", slack_admin_user_ids="U_ADMIN",
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/bot.db",
+    )  # fmt: skip
+    bookable = BookableClient.from_settings(
+        settings, api_url=sandbox.url, auth_url=f"{sandbox.url}/oauth/token"
+    )
+    store = await Store.connect(settings.database_url)
+    yield BookingService(bookable, store, settings)
+    await bookable.aclose()
+    await store.close()
+
+
+async def _dinner(
+    service: BookingService, name: str = "dishoom covent", product: str = "Dinner"
+) -> tuple[str, str]:
+    venue = (await service.search(words=name)).venues[0]
+    found = next(p for p in venue.products if p.product_name == product)
+    return venue.name, found.composite_id
+
+
+def _request(on: date, time: str, slot_type: SlotType = SlotType.BOOK) -> BookingRequest:
+    return BookingRequest(
+        firstName="Alice", lastName="Example", email="alice@example.com",
+        phone="+447700900123", partySize=2, date=on, time=time, type=slot_type,
+    )  # fmt: skip
+
+
+def _where(composite_id: str, venue: str = "Dishoom Covent Garden") -> BookingContext:
+    return BookingContext("T1", "U_ALICE", "C1", composite_id, venue, "Dinner", "Dishoom")
+
+
+async def test_identical_concurrent_searches_make_one_bookable_call(
+    service: BookingService, sandbox: Sandbox
+) -> None:
+    await service.search(words="warm-up token")  # not counted: the token request
+    before = sandbox.state()["api_requests"]
+    results = await asyncio.gather(*(service.search(words="hawksmoor") for _ in range(30)))
+    assert len({tuple(v.name for v in r.venues) for r in results}) == 1
+    assert sandbox.state()["api_requests"] == before + 1
+    await service.search(words="hawksmoor")  # cached for the TTL
+    assert sandbox.state()["api_requests"] == before + 1
+
+
+async def test_name_search_falls_back_to_descriptions(service: BookingService) -> None:
+    result = await service.search(words="greenhouse")
+    assert result.matched_description
+    assert [v.name for v in result.venues] == ["The Botanist's Table"]
+
+
+async def test_one_key_makes_one_booking(service: BookingService, sandbox: Sandbox) -> None:
+    venue, product = await _dinner(service)
+    on = next_weekday(2)
+    times = (await service.availability(product, on=on, party=2)).times
+    outcomes = await asyncio.gather(
+        *(service.create("key-1", _where(product), _request(on, times[0].time)) for _ in range(5))
+    )
+    states = sorted(o.state for o in outcomes)
+    assert states.count("created") == 1
+    assert set(states) <= {"created", "in_progress", "done"}
+    assert len(sandbox.state()["bookings"]) == 1
+    again = await service.create("key-1", _where(product), _request(on, times[0].time))
+    created = next(o.record for o in outcomes if o.state == "created")
+    assert again.state == "done" and again.record == created
+    assert created is not None and created.status == "confirmed" and created.venue_name == venue
+    assert created.operator_ref and created.time == times[0].time
+    stored = await service.get(created.booking_id)
+    assert stored is not None and stored.user_id == "U_ALICE"
+
+
+async def test_a_refusal_releases_the_key_for_a_retry(
+    service: BookingService, sandbox: Sandbox
+) -> None:
+    _, product = await _dinner(service)
+    on = next_weekday(2)
+    with pytest.raises(Conflict):  # a time the venue never offers
+        await service.create("key-2", _where(product), _request(on, "03:00"))
+    assert sandbox.state()["bookings"] == []
+    times = (await service.availability(product, on=on, party=2)).times
+    outcome = await service.create("key-2", _where(product), _request(on, times[0].time))
+    assert outcome.state == "created"
+
+
+async def test_an_enquiry_is_recorded_as_pending(service: BookingService) -> None:
+    _, product = await _dinner(service, "saltwater", "Chef's Table")
+    on = next_weekday(2)
+    slot = (await service.availability(product, on=on, party=2)).times[0]
+    assert slot.type is SlotType.REQUEST
+    outcome = await service.create("key-3", _where(product, "Saltwater Leith"),
+                                   _request(on, slot.time, SlotType.REQUEST))  # fmt: skip
+    assert outcome.record is not None and outcome.record.status == "pending"
+
+
+async def test_cancel_at_bookable_and_in_the_store(
+    service: BookingService, sandbox: Sandbox
+) -> None:
+    _, product = await _dinner(service)
+    on = next_weekday(2)
+    times = (await service.availability(product, on=on, party=2)).times
+    outcome = await service.create("key-4", _where(product), _request(on, times[0].time))
+    assert outcome.record is not None
+    cancelled = await service.cancel(outcome.record)
+    assert cancelled.status == "cancelled"
+    assert sandbox.state()["bookings"][0]["status"] == "Cancelled"
+    stored = await service.get(outcome.record.booking_id)
+    assert stored is not None and stored.status == "cancelled"
+
+
+def test_who_may_cancel(service: BookingService) -> None:
+    record = make_record(user_id="U_ALICE")
+    assert service.may_cancel(record, "U_ALICE", workspace_admin=False)
+    assert service.may_cancel(record, "U_BOB", workspace_admin=True)
+    assert service.may_cancel(record, "U_ADMIN", workspace_admin=False)  # from settings
+    assert not service.may_cancel(record, "U_CAROL", workspace_admin=False)
+
+
+@pytest.mark.parametrize(
+    ("status", "slot", "expected"),
+    [
+        (BookingStatus.CONFIRMED, SlotType.BOOK, "confirmed"),
+        (BookingStatus.PENDING, SlotType.REQUEST, "pending"),
+        (BookingStatus.IN_PROGRESS, SlotType.REQUEST, "pending"),
+        (BookingStatus.CANCELLED, SlotType.BOOK, "cancelled"),
+        (BookingStatus.UNKNOWN, SlotType.REQUEST, "pending"),
+        (BookingStatus.UNKNOWN, SlotType.BOOK, "confirmed"),
+    ],
+)
+def test_status_vocabulary(status: BookingStatus, slot: SlotType, expected: str) -> None:
+    assert record_status(status, slot) == expected

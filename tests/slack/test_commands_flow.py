@@ -1,0 +1,96 @@
+"""`/bookable` commands end to end: help, search paging, subscriptions, errors."""
+
+from __future__ import annotations
+
+from bot.devtools.fake_slack import BOT_USER_ID, Channel
+from bot.devtools.stack import LocalStack
+from bot.slack import ids
+from bot.slack.ids import PageRef
+
+from .flow import WAIT, buttons, search, section_text
+
+
+async def test_empty_and_unknown_text_get_help_in_the_ack(stack: LocalStack) -> None:
+    for text, fragment in (("", "How to use"), ("dance", "don't know the command")):
+        response = await stack.driver.command("U_ALICE", "C_GENERAL", text)
+        answer = response.json()
+        assert answer["response_type"] == "ephemeral"
+        assert fragment in answer["text"]
+        assert "search" in str(answer["blocks"])
+    assert stack.sandbox_state()["tokens_issued"] <= 1  # help needs no Bookable call
+
+
+async def test_problems_in_the_text_are_explained(stack: LocalStack) -> None:
+    response = await stack.driver.command("U_ALICE", "C_GENERAL", "search dishoom party:99")
+    assert "1 to 50" in response.json()["text"]
+
+
+async def test_paging_updates_the_same_message(stack: LocalStack) -> None:
+    first = await search(stack, "U_ALICE", "C_GENERAL", "search party:2")
+    [next_button] = buttons(first, f"{ids.PAGE_ACTION}:next")
+    assert PageRef.decode(next_button["value"]).page == 2
+    names_before = section_text(first)
+    await stack.driver.click("U_ALICE", first, next_button["action_id"], channel_id="C_GENERAL")
+    second = await stack.fake.wait_for(
+        lambda: (
+            (m := stack.fake.message("C_GENERAL", first["ts"]))
+            and "page 2" in section_text(m)
+            and m
+        ),
+        within=WAIT,
+    )
+    assert section_text(second) != names_before
+    assert buttons(second, f"{ids.PAGE_ACTION}:prev")
+
+
+async def test_zero_results_and_hostile_text_are_safe(stack: LocalStack) -> None:
+    results = await search(stack, "U_ALICE", "C_GENERAL", "search <!channel> zzz & co")
+    text = section_text(results)
+    assert "No venues found" in text and "&lt;!channel&gt;" in text
+    assert all("<!channel>" not in posted for posted in stack.fake.all_posted_texts())
+
+
+async def test_words_that_match_no_name_fall_back_to_descriptions(stack: LocalStack) -> None:
+    results = await search(stack, "U_ALICE", "C_GENERAL", "search greenhouse")
+    assert "The Botanist's Table" in section_text(results)
+    assert "descriptions" in section_text(results)
+
+
+async def test_subscriptions_by_members_only(stack: LocalStack) -> None:
+    driver = stack.driver
+    await driver.command("U_ALICE", "C_GENERAL", 'subscribe venue:"hawksmoor" status:confirmed')
+    subscribed = await _reply(stack, "C_GENERAL", "U_ALICE", "now gets booking updates")
+    assert "hawksmoor" in subscribed
+    await driver.command("U_BOB", "C_GENERAL", "subscriptions")
+    listed = await _reply(stack, "C_GENERAL", "U_BOB", "posted in this channel")
+    assert "<@U_ALICE>" in listed
+    await driver.command("U_ALICE", "C_GENERAL", "unsubscribe venue:HAWKSMOOR status:confirmed")
+    await _reply(stack, "C_GENERAL", "U_ALICE", "Removed 1 subscription")
+
+    stack.fake.add_channel(Channel("C_PRIVATE", "private", [BOT_USER_ID, "U_BOB"]))
+    await driver.command("U_ALICE", "C_PRIVATE", "subscribe")
+    await _reply(stack, "C_PRIVATE", "U_ALICE", "Only members of this channel")
+    await driver.command("U_ALICE", "C_RANDOM", "subscribe")
+    await _reply(stack, "C_RANDOM", "U_ALICE", "Invite me")
+
+
+async def test_bookable_failures_read_as_plain_language(stack_with: object) -> None:
+    stack: LocalStack = stack_with(bookable_max_retries=0)  # type: ignore[operator]
+    stack.sandbox_control("knobs", {"fail_next": {"count": 5, "status": 503}})
+    results = await search(stack, "U_ALICE", "C_GENERAL", "search dishoom")
+    assert "isn't answering" in section_text(results)
+    assert "Traceback" not in section_text(results)
+    stack.sandbox_control("knobs", {"rate_limit_next": 5})
+    results = await search(stack, "U_ALICE", "C_GENERAL", "search hawksmoor")
+    assert "busy" in section_text(results)
+
+
+async def _reply(stack: LocalStack, channel: str, user: str, fragment: str) -> str:
+    def found() -> str | None:
+        for message in stack.fake.messages(channel):
+            text = section_text(message)
+            if message.get("ephemeral_to") == user and fragment in text:
+                return text
+        return None
+
+    return await stack.fake.wait_for(found, within=WAIT)
