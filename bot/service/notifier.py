@@ -77,8 +77,9 @@ class _Paced(Exception):
         self.delay = delay
 
 
-class _LeaseEnding(Exception):
-    """Too little lease left for another Slack call: hand the job back (no failure)."""
+class _HandBack(Exception):
+    """Too little lease left for another Slack call, or the worker is stopping: release
+    the job for an immediate retry (not a failure)."""
 
 
 class _LeaseLost(Exception):
@@ -92,6 +93,7 @@ class _Run:
     job: OutboxJob
     progress: dict[str, Any]
     deadline: float  # loop time after which the lease may be gone
+    posting: bool = False  # a chat.postMessage is on the wire
 
 
 class Notifier:
@@ -127,6 +129,7 @@ class Notifier:
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
+        self._stop_requested = asyncio.Event()
         self._session: aiohttp.ClientSession | None = None
         self._client: AsyncWebClient | None = None
 
@@ -139,20 +142,29 @@ class Notifier:
     async def start(self) -> None:
         if self._runner is None:
             self._stopping = False
+            self._stop_requested.clear()
             self._runner = asyncio.create_task(self._run(), name=f"notifier:{self.worker_id}")
             log.info("notifier %s started", self.worker_id)
 
-    async def stop(self, grace: float = 5.0) -> None:
-        """Let running jobs finish for `grace` seconds; release the rest for other workers."""
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop claiming; running jobs finish their Slack call in flight, then release.
+
+        Jobs are never cancelled in the middle of a database call (that can leave a SQLite
+        connection holding its lock); only after `grace` (default: the Slack timeout plus
+        a little) are stragglers cancelled, and their leases then simply expire.
+        """
         self._stopping = True
+        self._stop_requested.set()
         self._wakeup.set()
         if self._runner is not None:
             await self._runner
             self._runner = None
         tasks = list(self._in_flight.values())
         if tasks:
-            _, unfinished = await asyncio.wait(tasks, timeout=grace)
+            limit = self._slack_timeout + 2.0 if grace is None else grace
+            _, unfinished = await asyncio.wait(tasks, timeout=limit)
             for task in unfinished:
+                log.warning("notifier %s: cancelling a job that did not stop", self.worker_id)
                 task.cancel()
             await asyncio.gather(*unfinished, return_exceptions=True)
         if self._session is not None:
@@ -241,14 +253,16 @@ class Notifier:
             await self._deliver(run)
         except _Paced as paced:
             await self._release(run, paced.delay, "waiting for the channel's send slot")
-        except _LeaseEnding:
-            await self._release(run, MIN_RETRY_DELAY, "lease ending; handed back")
+        except _HandBack as why:
+            await self._release(run, 0.0, str(why))
         except _LeaseLost:
             log.warning("outbox job %s: lease lost to another worker", job.id)
         except asyncio.CancelledError:
-            # Stopping: release at once; the intent marker protects against a double post.
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self._release(run, 0.0, "worker stopped"))
+            # Last resort (see stop). A post cut off mid-call may still land, so its retry
+            # waits as long as a timeout would, then finds it by metadata.
+            if run.posting:
+                with contextlib.suppress(Exception):
+                    await self._release(run, self._slack_timeout, "worker stopped mid-post")
             raise
         except Exception as error:
             await self._retry_later(run, error)
@@ -296,7 +310,12 @@ class Notifier:
         else:
             reason = type(error).__name__
         ceiling = min(self._max_backoff, BACKOFF_BASE * 2 ** min(failures - 1, 30))
-        return max(MIN_RETRY_DELAY, ceiling * random.uniform(0.5, 1.0)), reason
+        delay = max(MIN_RETRY_DELAY, ceiling * random.uniform(0.5, 1.0))
+        if isinstance(error, TimeoutError):
+            # Slack may still be handling the timed-out post: give it time to land, so the
+            # metadata lookup on retry can see it.
+            delay = max(delay, self._slack_timeout)
+        return delay, reason
 
     async def _save(self, run: _Run, **updates: Any) -> None:
         run.progress.update(updates)
@@ -304,8 +323,11 @@ class Notifier:
             raise _LeaseLost
 
     def _check_lease(self, run: _Run) -> None:
+        """Called before every Slack call: the call must be able to finish within the lease."""
+        if self._stopping:
+            raise _HandBack("worker stopping")
         if asyncio.get_running_loop().time() + self._slack_timeout > run.deadline:
-            raise _LeaseEnding
+            raise _HandBack("lease ending")
 
     async def _deliver(self, run: _Run) -> None:
         record = await self._store.get_booking(run.job.booking_id)
@@ -468,6 +490,10 @@ class Notifier:
         await self._pace(run, channel)
         self._check_lease(run)
         await self._save(run, **{intent: time.time()})
+        spacing = self._pacer.gate(channel)
+        if spacing > 0:
+            await asyncio.sleep(spacing)
+        run.posting = True
         try:
             response = await self._slack().chat_postMessage(
                 channel=channel,
@@ -486,6 +512,7 @@ class Notifier:
                 self._pacer.pause(channel, _retry_after(error))
             raise
         finally:
+            run.posting = False
             self._pacer.release((run.job.id, channel))
         ts = str(response["ts"])
         await self._save(run, **{key: ts})
@@ -497,7 +524,8 @@ class Notifier:
             # Come back a little early (poll interval) and wait out the rest here.
             raise _Paced(max(MIN_RETRY_DELAY, wait - self._poll - 0.1))
         if wait > 0:
-            await asyncio.sleep(wait)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop_requested.wait(), wait)
 
     async def _find_posted(
         self, run: _Run, channel: str, thread_ts: str | None, intent_at: float
