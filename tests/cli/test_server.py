@@ -1,0 +1,42 @@
+"""The server `serve` builds: routes, health, and oversized bodies."""
+
+from __future__ import annotations
+
+import httpx
+
+from bot.devtools.stack import LocalStack
+
+
+def test_healthz_reports_database_and_outbox(stack: LocalStack) -> None:
+    response = httpx.get(f"{stack.app_url}/healthz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is True
+    assert set(body["outbox"]) >= {"pending", "leased", "done"}
+
+
+def test_huge_slack_body_is_refused_with_413_and_nothing_reaches_slack(stack: LocalStack) -> None:
+    calls_before = len(stack.fake.calls)
+    response = httpx.post(
+        f"{stack.app_url}/slack/events",
+        content=b"payload=" + b"x" * (2 * 1024 * 1024),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    assert response.status_code == 413
+    assert len(stack.fake.calls) == calls_before
+
+
+def test_streamed_body_without_length_is_cut_off_at_the_limit(stack: LocalStack) -> None:
+    def chunks():  # no Content-Length: the limit must hold while streaming
+        for _ in range(40):
+            yield b"y" * 65536
+
+    response = httpx.post(f"{stack.app_url}/webhooks/bookable", content=chunks())
+
+    assert response.status_code == 413
+
+
+def test_unknown_path_is_404(stack: LocalStack) -> None:
+    assert httpx.get(f"{stack.app_url}/nope").status_code == 404
