@@ -149,10 +149,9 @@ def seed_channels(users: dict[str, User]) -> dict[str, Channel]:
             dm_channel_id(user_id),
             "directmessage",
             [user_id, BOT_USER_ID],
-            True,
-            True,
-            False,
-            user_id,
+            is_im=True,
+            is_private=True,
+            im_user=user_id,
         )
         for user_id in humans
     ]

@@ -64,8 +64,9 @@ class Workspace:
 
     def add_user(self, user: User) -> None:
         self.users[user.id] = user
-        dm = Channel(dm_channel_id(user.id), "directmessage", [user.id, BOT_USER_ID], True, True)
-        dm.im_user = user.id
+        dm_id = dm_channel_id(user.id)
+        members = [user.id, BOT_USER_ID]
+        dm = Channel(dm_id, "directmessage", members, is_im=True, is_private=True, im_user=user.id)
         self.channels.setdefault(dm.id, dm)
 
     def add_channel(self, channel: Channel) -> None:
