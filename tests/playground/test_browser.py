@@ -3,13 +3,14 @@ confirms and cancels, and the status updates land in the booking's thread."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from playwright.sync_api import Page, Route, expect
 
-from tests.playground.conftest import Playground
+from tests.playground.conftest import Playground, next_wednesday
 
 WAIT_MS = 15_000  # generous: the 2-core machine runs other suites too
 LOOPBACK = {"127.0.0.1", "localhost"}
@@ -52,6 +53,9 @@ def test_search_book_confirm_cancel(playground: Playground, browser: Any, artifa
     buttons.get_by_role("button", name="Book Dinner").click()
     modal = page.get_by_role("dialog", name="Book a table")
     expect(modal).to_be_visible()
+    # the date input dispatches block_actions: the app reloads that day's times
+    modal.get_by_label("Date").fill(next_wednesday())
+    expect(modal.get_by_text(re.compile(r"^Time on Wed"))).to_be_visible()
     # above 8 people the venue must confirm by hand (dispatch_action: Enter reloads the times)
     modal.get_by_label("Party size").fill("10")
     modal.get_by_label("Party size").press("Enter")

@@ -98,26 +98,6 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
                 response = await driver.click(user, message, _str(act, "action_id"), **kwargs)
             return _answer(response, driver)
 
-    async def view_input(request: Request) -> Response:
-        """A value changed in a modal: recorded, and sent as block_actions if it dispatches."""
-        body = await _json(request)
-        entry = body.get("value")
-        if not isinstance(entry, dict) or entry.get("type") not in STATE_KEYS:
-            return _fail("value must be a state.values entry", 400)
-        view_id, block_id, action_id = (_str(body, k) for k in ("view_id", "block_id", "action_id"))
-        raw = entry.get(STATE_KEYS[entry["type"]])
-        async with driver_lock:
-            if raw in (None, "", []):
-                stack.fake.set_view_value(view_id, block_id, action_id, entry)
-                return JSONResponse({"ok": True})
-            if isinstance(raw, list):
-                response = await driver.choose_options(view_id, block_id, action_id, raw)
-            elif isinstance(raw, str):
-                response = await driver.type_value(view_id, block_id, action_id, raw)
-            else:
-                response = await driver.choose_option(view_id, block_id, action_id, raw)
-            return _answer(response, driver) if response is not None else JSONResponse({"ok": True})
-
     async def view_submit(request: Request) -> Response:
         body = await _json(request)
         user, view_id = _str(body, "user"), _str(body, "view_id")
@@ -174,7 +154,6 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
         Route("/api/events", relay.stream),
         Route("/api/command", command, methods=["POST"]),
         Route("/api/action", action, methods=["POST"]),
-        Route("/api/view/input", view_input, methods=["POST"]),
         Route("/api/view/submit", view_submit, methods=["POST"]),
         Route("/api/view/close", view_close, methods=["POST"]),
         Route("/api/options", options, methods=["POST"]),

@@ -220,6 +220,8 @@ function renderRight(current) {
     const opts = { ...messageOpts(current), onClose: () => { state.thread = null; render(); } };
     $("thread").replaceChildren(...(parent ? [renderThreadPane(parent, replies, opts)] : []));
     $("thread").hidden = !parent;
+    const list = $("thread").querySelector(".thread-messages");
+    if (list) list.scrollTop = list.scrollHeight; // the newest reply in view
   });
   const bookings = state.data.bookings ?? [];
   region("console", JSON.stringify([bookings, state.consoleBusy, state.consoleError]), () => {
@@ -230,7 +232,9 @@ function renderRight(current) {
 function renderModalRegion() {
   const view = (state.data.views ?? []).at(-1);
   const errors = view ? state.errors[view.id] ?? {} : {};
-  region("modal", JSON.stringify([state.user, view, errors, state.submitting]), () => {
+  // Keyed on the view's hash, not its state: recorded input must not redraw under the cursor.
+  const key = view && [view.id, view.hash, view.blocks, view.title, view.submit, view.close];
+  region("modal", JSON.stringify([state.user, key, errors, state.submitting]), () => {
     if (!view) {
       $("modal-root").replaceChildren();
       return;
@@ -253,7 +257,9 @@ function renderModalRegion() {
       renderModalRegion();
     };
     const onClose = () => send("/api/view/close", { user: state.user, view_id: view.id });
+    const focused = document.activeElement?.id;
     $("modal-root").replaceChildren(renderModal(view, { ctx, onSubmit, onClose, busy: state.submitting }));
+    if (focused) document.getElementById(focused)?.focus(); // an update keeps the cursor in place
   });
 }
 
