@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-RAW_MARKUP = ("<!channel>", "<@U1>", "<https://evil")
+RAW_MARKUP = ("<!channel>", "<@U1>", "<@U_BOB>", "<https://evil")
 
 
 def assert_valid_blocks(blocks: list[dict[str, Any]], *, limit: int = 50) -> None:

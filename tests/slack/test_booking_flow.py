@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+
+import pytest
 
 from bot.devtools.stack import LocalStack
 from bot.slack import ids
@@ -28,7 +31,10 @@ from .flow import (
 WEDNESDAY, SATURDAY = 2, 5
 
 
-async def test_search_book_and_a_confirmed_booking_is_posted(stack: LocalStack) -> None:
+async def test_search_book_and_a_confirmed_booking_is_posted(
+    stack: LocalStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     on = next_weekday(WEDNESDAY)
     message = await book_through_slack(
         stack, "U_ALICE", "C_GENERAL", f"search dishoom party:3 date:{on}",
@@ -45,6 +51,9 @@ async def test_search_book_and_a_confirmed_booking_is_posted(stack: LocalStack) 
     posts = stack.fake.calls_to("chat.postMessage")
     [post] = [c for c in posts if not c.args.get("thread_ts")]  # not the notifier's replies
     assert "link_names" not in post.args
+    for secret in (stack.signing_secret, stack.bot_token):
+        assert all(secret not in text for text in stack.fake.all_posted_texts())
+        assert secret not in caplog.text
 
 
 async def test_an_enquiry_slot_makes_a_pending_booking(stack: LocalStack) -> None:
@@ -206,3 +215,17 @@ async def test_posts_to_the_dm_when_the_bot_is_not_in_the_channel(stack: LocalSt
     message = await confirmation(stack, "U_ALICE", "D_ALICE")
     assert buttons(message, ids.CANCEL_ACTION)
     assert [m for m in stack.fake.messages("C_RANDOM") if not m.get("ephemeral_to")] == []
+
+
+async def test_an_expired_trigger_is_explained(stack: LocalStack) -> None:
+    on = next_weekday(WEDNESDAY)
+    results = await search(stack, "U_ALICE", "C_GENERAL", f"search dishoom covent date:{on}")
+    stack.fake.inject("views.open", error="expired_trigger_id")
+    [book, *_] = buttons(results, ids.BOOK_ACTION)
+    await stack.driver.click("U_ALICE", results, book["action_id"], channel_id="C_GENERAL")
+    await stack.fake.wait_for(
+        lambda: any("click *Book* again" in section_text(m)
+                    for m in stack.fake.messages("C_GENERAL")),
+        within=15,
+    )  # fmt: skip
+    assert stack.fake.current_view("U_ALICE") is None

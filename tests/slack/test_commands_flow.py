@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from bot.devtools.fake_slack import BOT_USER_ID, Channel
 from bot.devtools.stack import LocalStack
 from bot.slack import ids
@@ -83,6 +87,19 @@ async def test_bookable_failures_read_as_plain_language(stack_with: object) -> N
     stack.sandbox_control("knobs", {"rate_limit_next": 5})
     results = await search(stack, "U_ALICE", "C_GENERAL", "search hawksmoor")
     assert "busy" in section_text(results)
+
+
+async def test_an_unexpected_failure_gets_an_apology_with_a_reference(
+    stack: LocalStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack.fake.inject("conversations.info", error="fatal_error")
+    await stack.driver.command("U_ALICE", "C_GENERAL", "subscribe")
+    text = await _reply(stack, "C_GENERAL", "U_ALICE", "Sorry, something went wrong")
+    found = re.search(r"`([0-9a-f]{8})`", text)
+    assert found is not None
+    logged = [r for r in caplog.records if found.group(1) in r.getMessage()]
+    assert logged and logged[0].exc_info is not None  # the traceback goes to the log only
+    assert "Traceback" not in text and "fatal_error" not in text
 
 
 async def _reply(stack: LocalStack, channel: str, user: str, fragment: str) -> str:

@@ -77,6 +77,15 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             )
             # The trigger id expires 3 s after the click: open the modal before any other call.
             opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_view(meta))
+        except SlackApiError as error:
+            log.warning("views.open failed: %s", slack_error(error))
+            await tell(
+                respond,
+                simple_message(
+                    "I couldn't open the booking form in time. Please click *Book* again."
+                ),
+            )
+            return
         except Exception as error:
             await report_failure(error, respond, "opening the booking form")
             return
