@@ -37,7 +37,7 @@ def run_playground(port: int = 3000, open_browser: bool = False) -> int:
         port=port,
         log_level="warning",
         access_log=False,
-        timeout_graceful_shutdown=2,
+        timeout_graceful_shutdown=1,  # live-update streams end at once
     )
     server = uvicorn.Server(config)
     previous = signal.signal(signal.SIGTERM, _interrupt)
