@@ -1,0 +1,138 @@
+"""`python -m bench [--quick] [--only NAME ...]`: run the benchmarks, print the table and
+write `bench/results.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from types import FrameType, ModuleType
+
+from bench import postgres
+from bench.context import BenchContext
+from bench.harness import Harness, RssSampler
+from bench.load import new_session
+from bench.report import RESULTS_PATH, Metric, ScenarioResult, table, write_results
+from bench.scenarios import (
+    ack_latency,
+    search_rate_limit,
+    token_single_flight,
+    webhook_ingest,
+    webhook_to_slack,
+)
+
+SCENARIOS: dict[str, ModuleType] = {
+    "ack": ack_latency,
+    "token": token_single_flight,
+    "ingest": webhook_ingest,
+    "notify": webhook_to_slack,
+    "search": search_rate_limit,
+}
+MEMORY_GOAL_MB = 150
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short runs (under a minute)")
+    parser.add_argument(
+        "--only", nargs="+", choices=sorted(SCENARIOS), help="run only these scenarios"
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="results JSON path")
+    args = parser.parse_args(argv)
+    chosen = [SCENARIOS[name] for name in (args.only or SCENARIOS)]
+    with _terminate_cleanly(), tempfile.TemporaryDirectory(prefix="bookable-bench-") as tmp:
+        rss = RssSampler().start()
+        harness = Harness(Path(tmp), rss)
+        started = time.monotonic()
+        try:
+            results = asyncio.run(_run_all(chosen, harness, quick=args.quick))
+        finally:
+            harness.close()
+            rss.stop()
+        results.append(_memory(rss))
+        seconds = time.monotonic() - started
+    print(table(results))
+    path = write_results(results, quick=args.quick, seconds=seconds, path=args.output)
+    print(f"\n{'quick' if args.quick else 'full'} run took {seconds:.0f} s; results in {path}")
+    return 0 if all(r.error is None for r in results) else 1
+
+
+async def _run_all(
+    scenarios: list[ModuleType], harness: Harness, *, quick: bool
+) -> list[ScenarioResult]:
+    url = postgres.configured_url()
+    has_postgres = await postgres.available(url)
+    results: list[ScenarioResult] = []
+    async with new_session() as session:
+        ctx = BenchContext(quick, harness, session, harness.workdir, url if has_postgres else None)
+        if not has_postgres:
+            ctx.say("Postgres does not answer: the Postgres ingest figure is skipped")
+        for scenario in scenarios:
+            ctx.say(f"scenario: {scenario.NAME}")
+            results.append(await _run_one(ctx, scenario.NAME, scenario.run))
+    return results
+
+
+async def _run_one(
+    ctx: BenchContext, name: str, run: Callable[[BenchContext], Awaitable[ScenarioResult]]
+) -> ScenarioResult:
+    # Other work on the machine skews every figure: keep the load it started under.
+    load = [round(value, 2) for value in os.getloadavg()]
+    try:
+        result = await run(ctx)
+    except Exception as error:
+        traceback.print_exc(file=sys.stderr)
+        result = ScenarioResult(name, error=f"{type(error).__name__}: {error}"[:300])
+    finally:
+        ctx.harness.close()  # whatever the scenario left running
+    result.details["loadavg_at_start"] = load
+    return result
+
+
+def _memory(rss: RssSampler) -> ScenarioResult:
+    peak = rss.peaks.get("app")
+    if peak is None or not peak.samples:
+        skipped = Metric("peak RSS of serve", None, None, "MB", f"< {MEMORY_GOAL_MB} MB", None,
+                         "not measured: no chosen scenario ran the app")  # fmt: skip
+        return ScenarioResult("memory", [skipped])
+    ours = peak.peak_bytes / 2**20
+    bare = rss.peaks.get("bare-app")
+    baseline = bare.peak_bytes / 2**20 if bare and bare.samples else None
+    metric = Metric(
+        "peak RSS of serve",
+        ours,
+        baseline,
+        "MB",
+        f"< {MEMORY_GOAL_MB} MB",
+        ours < MEMORY_GOAL_MB,
+        f"max over every serve process, sampled every 100 ms ({peak.samples} samples); "
+        "baseline: the bare Bolt app",
+    )
+    return ScenarioResult("memory", [metric])
+
+
+@contextlib.contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so every subprocess is still stopped."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Search under Bookable's rate limit: 300 `/bookable search` commands from 100 users in
+one minute (quick: 10 s), drawn from ~30 realistic queries, against the sandbox's default
+limit of 200 calls per minute. Counts users who were shown an error (or nothing), and the
+Bookable calls the app made.
+
+A user "saw an error" when any of their searches ended in a message that is neither a
+results page ("Venues: …") nor "No venues found …", or never got an answer at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import random
+import time
+
+from bench.context import BenchContext
+from bench.controls import FakeSlackControl, SandboxControl
+from bench.load import open_loop
+from bench.report import Metric, ScenarioResult
+from bench.workload import CHANNEL, QUERIES, TrafficBuilder, mint, to_target, user_ids
+
+NAME = "search under rate limit"
+SEARCHES = 300
+USERS = 100
+SANDBOX_LATENCY_MS = 150  # a realistic Bookable round trip, so coalescing has work to do
+RESULT_PREFIXES = ("Venues", "No venues found")
+
+
+async def run(ctx: BenchContext) -> ScenarioResult:
+    result = ScenarioResult(NAME)
+    seconds = 10.0 if ctx.quick else 60.0
+    harness = ctx.harness
+    sandbox = await harness.start_sandbox()
+    fake = await harness.start_fake_slack(users=USERS)
+    app = await harness.start_app(
+        sandbox=sandbox, fake_slack=fake, database_url=ctx.sqlite_url("search")
+    )
+    sandbox_ctl, fake_ctl = SandboxControl(sandbox.url), FakeSlackControl(fake.url)
+    try:
+        await sandbox_ctl.knobs(latency_ms=SANDBOX_LATENCY_MS)
+        limit = int((await sandbox_ctl.state())["knobs"]["rate_limit"])
+        users = user_ids(USERS)
+        chooser = random.Random(11)
+        plan = [(users[i % USERS], chooser.choice(QUERIES)) for i in range(SEARCHES)]
+        chooser.shuffle(plan)
+        minted = await mint(fake_ctl, users, SEARCHES // USERS + 1, triggers=False)
+        builder = TrafficBuilder()
+        signed = [builder.search(text, user, *minted.take(user)) for user, text in plan]
+        _, calls_before = await sandbox_ctl.counters()
+        ctx.say(f"search: {SEARCHES} searches from {USERS} users over {seconds:g} s")
+        run_result = await open_loop(
+            ctx.session, to_target(signed, f"{app.url}/slack/events"), SEARCHES / seconds
+        )
+        answers = await _final_answers(fake_ctl, expected=SEARCHES, within=90.0)
+        _, calls_after = await sandbox_ctl.counters()
+        per_user = collections.Counter(user for user, _ in plan)
+        errors = _users_with_errors(answers, per_user)
+        bookable_calls = calls_after - calls_before
+        result.metrics += [
+            Metric(
+                "search: users who saw an error",
+                float(len(errors)), None, "users", "0", not errors and not run_result.failures(),
+                f"{SEARCHES} searches, {USERS} users, {len(set(t for _, t in plan))} distinct "
+                f"queries in {seconds:g} s; sandbox limit {limit}/min, "
+                f"{SANDBOX_LATENCY_MS} ms per call",
+            ),
+            Metric(
+                "search: Bookable calls", float(bookable_calls), float(SEARCHES), "calls",
+                f"<= {limit}/min limit", None,
+                "baseline: one call per search (no cache, no coalescing)",
+            ),
+        ]  # fmt: skip
+        result.details = {
+            "acks": run_result.status_counts(),
+            "ack_p99_ms": round(run_result.percentile_ms(99), 2),
+            "answers": len([a for answer in answers.values() for a in answer]),
+            "users_with_errors": sorted(errors)[:20],
+            "error_texts": _samples(answers),
+            "bookable_calls": bookable_calls,
+        }
+        return result
+    finally:
+        await sandbox_ctl.aclose()
+        await fake_ctl.aclose()
+        for service in (app, fake, sandbox):
+            harness.stop(service)
+
+
+async def _final_answers(
+    fake: FakeSlackControl, *, expected: int, within: float
+) -> dict[str, list[str]]:
+    """Texts of the messages each user was shown in the channel, once all have arrived."""
+    deadline = time.monotonic() + within
+    by_user: dict[str, list[str]] = {}
+    while time.monotonic() < deadline:
+        by_user = collections.defaultdict(list)
+        for message in await fake.messages(CHANNEL):
+            if message.get("ephemeral_to"):
+                by_user[message["ephemeral_to"]].append(str(message.get("text") or ""))
+        if sum(len(texts) for texts in by_user.values()) >= expected:
+            break
+        await asyncio.sleep(0.5)
+    return dict(by_user)
+
+
+def _users_with_errors(
+    answers: dict[str, list[str]], searches: collections.Counter[str]
+) -> set[str]:
+    failed = set()
+    for user, count in searches.items():
+        texts = answers.get(user, [])
+        if len(texts) < count or any(not t.startswith(RESULT_PREFIXES) for t in texts):
+            failed.add(user)
+    return failed
+
+
+def _samples(answers: dict[str, list[str]]) -> list[str]:
+    odd = {
+        t[:160] for texts in answers.values() for t in texts if not t.startswith(RESULT_PREFIXES)
+    }
+    return sorted(odd)[:5]

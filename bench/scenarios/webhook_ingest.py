@@ -1,0 +1,123 @@
+"""Webhook ingest: signed Bookable webhooks at rising open-loop rates; the sustained rate is
+the highest step where every webhook got 204 with a p99 under 50 ms. SQLite, and Postgres
+when a server answers (in a scratch database).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from bench import postgres
+from bench.context import BenchContext
+from bench.load import LoadResult, open_loop
+from bench.report import Metric, ScenarioResult
+from bench.webhooks import VENUES, signed_webhook, webhook_body
+
+NAME = "webhook ingest"
+P99_LIMIT_MS = 50.0
+SQLITE_GOAL = 500
+FULL_STEPS = (100, 250, 500, 750, 1000, 1250, 1500)
+QUICK_STEPS = (250, 500, 1000)
+ACCEPTED = frozenset({204})
+
+
+async def run(ctx: BenchContext) -> ScenarioResult:
+    result = ScenarioResult(NAME)
+    ctx.say("ingest: SQLite")
+    sqlite = await _climb(ctx, ctx.sqlite_url("ingest"))
+    result.details["sqlite"] = sqlite
+    result.metrics.append(_metric("SQLite", sqlite, goal=SQLITE_GOAL))
+    if ctx.postgres_url is None:
+        result.metrics.append(
+            Metric("webhook ingest, Postgres", None, None, "/s", "-", None,
+                   "Postgres did not answer; not measured")
+        )  # fmt: skip
+        return result
+    ctx.say("ingest: Postgres")
+    async with postgres.scratch_database(ctx.postgres_url) as url:
+        pg = await _climb(ctx, url)
+    result.details["postgres"] = pg
+    result.metrics.append(_metric("Postgres", pg, goal=None))
+    return result
+
+
+def _metric(label: str, climb: dict[str, Any], *, goal: int | None) -> Metric:
+    sustained = climb["sustained"]
+    at = next((s for s in climb["steps"] if s["rate"] == sustained), None)
+    note = (
+        f"p99 {at['p99_ms']:.1f} ms at {sustained}/s; " if at else "no step passed; "
+    ) + f"steps {'/'.join(str(s['rate']) for s in climb['steps'])} for {climb['seconds']:g} s"
+    failed = next((s for s in climb["steps"] if not s["passed"]), None)
+    if failed:
+        note += f"; first miss {failed['rate']}/s: p99 {failed['p99_ms']:.1f} ms, " + (
+            f"statuses {failed['statuses']}"
+        )
+    return Metric(
+        f"webhook ingest, {label}",
+        float(sustained),
+        None,
+        "/s",
+        f">= {goal}/s (p99 < {P99_LIMIT_MS:g} ms)"
+        if goal
+        else f"report (p99 < {P99_LIMIT_MS:g} ms)",
+        sustained >= goal if goal else None,
+        note,
+    )
+
+
+async def _climb(ctx: BenchContext, database_url: str) -> dict[str, Any]:
+    harness = ctx.harness
+    seconds = 2.0 if ctx.quick else 5.0
+    steps = QUICK_STEPS if ctx.quick else FULL_STEPS
+    sandbox = await harness.start_sandbox()
+    fake = await harness.start_fake_slack(users=0)
+    app = await harness.start_app(sandbox=sandbox, fake_slack=fake, database_url=database_url)
+    url = f"{app.url}/webhooks/bookable"
+    done: list[dict[str, Any]] = []
+    sustained = 0
+    try:
+        # Warm-up (connections, first statements) outside the measurement.
+        await open_loop(ctx.session, _webhooks(url, 50), 50)
+        for rate in steps:
+            run_result = await open_loop(ctx.session, _webhooks(url, int(rate * seconds)), rate)
+            step = _step(rate, run_result)
+            done.append(step)
+            ctx.say(f"ingest: {rate}/s → p99 {step['p99_ms']:.1f} ms, {step['statuses']}")
+            if not step["passed"]:
+                break
+            sustained = rate
+    finally:
+        for service in (app, fake, sandbox):
+            harness.stop(service)
+    return {"sustained": sustained, "seconds": seconds, "steps": done}
+
+
+def _webhooks(url: str, count: int) -> list[Any]:
+    """`count` distinct events (new booking ids), signed; built before the clock starts."""
+    statuses = ("confirmed", "cancelled", "completed", "no_show")
+    return [
+        signed_webhook(
+            url,
+            webhook_body(
+                f"bench-{uuid.uuid4().hex}",
+                statuses[index % len(statuses)],
+                venue=VENUES[index % len(VENUES)],
+            ),
+        )
+        for index in range(count)
+    ]
+
+
+def _step(rate: int, run_result: LoadResult) -> dict[str, Any]:
+    p99 = run_result.percentile_ms(99)
+    failures = len(run_result.failures(ACCEPTED))
+    return {
+        "rate": rate,
+        "requests": len(run_result.outcomes),
+        "statuses": run_result.status_counts(),
+        "p50_ms": round(run_result.percentile_ms(50), 2),
+        "p99_ms": round(p99, 2),
+        "generator_max_lag_ms": round(run_result.max_lag * 1000, 2),
+        "passed": failures == 0 and p99 < P99_LIMIT_MS,
+    }
