@@ -1,7 +1,7 @@
 // Playground wiring: server snapshot -> regions of the page, user input -> Slack-shaped requests.
 
 import { h } from "./dom.js";
-import { renderMessage, renderThreadPane } from "./messages.js";
+import { follows, renderMessage, renderThreadPane } from "./messages.js";
 import { renderModal } from "./modal.js";
 import { collectValues } from "./state.js";
 import { renderVenueConsole } from "./venue.js";
@@ -206,7 +206,7 @@ function renderChannel(current) {
     const opts = messageOpts(current);
     const top = current.filter((m) => !isReply(m));
     list.replaceChildren(
-      ...(top.length ? top.map((m) => renderMessage(m, { ...opts, replyCount: opts.replyCounts[m.ts] })) :
+      ...(top.length ? top.map((m, i) => renderMessage(m, { ...opts, replyCount: opts.replyCounts[m.ts], compact: follows(top[i - 1], m) })) :
         [h("p", { class: "muted empty" }, "No messages yet. Type /bookable help below.")]),
     );
     if (atBottom) list.scrollTop = list.scrollHeight;

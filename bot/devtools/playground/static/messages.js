@@ -13,7 +13,8 @@ function avatar(name, isBot) {
   return h("div", { class: "avatar", style: `background:${color}`, "aria-hidden": "true" }, isBot ? "B" : letter);
 }
 
-// opts: {ctx(message) -> block ctx, replyCount, onOpenThread(ts), authorName(message), inThread}
+// opts: {ctx(message) -> block ctx, replyCount, onOpenThread(ts), authorName(message), inThread,
+//        compact: same author as the message above}
 export function renderMessage(message, opts) {
   const name = opts.authorName(message);
   const ephemeral = Boolean(message.ephemeral_to);
@@ -21,17 +22,19 @@ export function renderMessage(message, opts) {
     ? renderBlocks(message.blocks, opts.ctx(message))
     : h("div", { class: "message-text" }, renderMrkdwn(message.text ?? "", opts.ctx(message)));
   const replies = opts.replyCount ?? 0;
+  // Like Slack, a follow-up from the same author shows no avatar or name again.
+  const compact = Boolean(opts.compact) && !ephemeral;
   return h(
     "article",
     {
-      class: `message${ephemeral ? " ephemeral" : ""}${message.local ? " local-note" : ""}`,
+      class: `message${ephemeral ? " ephemeral" : ""}${message.local ? " local-note" : ""}${compact ? " compact" : ""}`,
       dataset: { ts: message.ts, channel: message.channel },
     },
-    avatar(name, message.bot),
+    compact ? h("div", { class: "avatar-gap" }) : avatar(name, message.bot),
     h(
       "div",
       { class: "message-body" },
-      h(
+      !compact && h(
         "div",
         { class: "message-head" },
         h("span", { class: "author" }, name),
@@ -48,6 +51,14 @@ export function renderMessage(message, opts) {
   );
 }
 
+const GROUP_SECONDS = 300;
+
+export function follows(previous, message) {
+  if (!previous || previous.ephemeral_to || previous.local !== message.local) return false;
+  const sameAuthor = previous.bot ? message.bot && previous.username === message.username : previous.user === message.user;
+  return sameAuthor && Number(message.ts) - Number(previous.ts) < GROUP_SECONDS;
+}
+
 export function renderThreadPane(parent, replies, opts) {
   return h(
     "section",
@@ -59,7 +70,7 @@ export function renderThreadPane(parent, replies, opts) {
       { class: "thread-messages" },
       renderMessage(parent, { ...opts, inThread: true }),
       h("div", { class: "thread-divider" }, `${replies.length} ${replies.length === 1 ? "reply" : "replies"}`),
-      replies.map((m) => renderMessage(m, { ...opts, inThread: true })),
+      replies.map((m, i) => renderMessage(m, { ...opts, inThread: true, compact: follows(replies[i - 1], m) })),
     ),
   );
 }
