@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import pytest
 
@@ -229,3 +230,23 @@ async def test_an_expired_trigger_is_explained(stack: LocalStack) -> None:
         within=15,
     )  # fmt: skip
     assert stack.fake.current_view("U_ALICE") is None
+
+
+async def test_bookable_down_on_submit_keeps_the_form_for_a_retry(stack_with: Any) -> None:
+    stack: LocalStack = stack_with(bookable_max_retries=0)
+    on = next_weekday(WEDNESDAY)
+    results = await search(stack, "U_ALICE", "C_GENERAL", f"search dishoom covent date:{on}")
+    form = await open_form(stack, "U_ALICE", "C_GENERAL", results, "Dishoom Covent Garden")
+    await fill(stack, form)
+    stack.sandbox_control("knobs", {"fail_next": {"count": 1, "status": 503}})
+    await stack.driver.submit("U_ALICE", form["id"])
+    again = await stack.fake.wait_for(
+        lambda: (v := stack.fake.current_view("U_ALICE")) and block(v, ids.FORM_NOTICE_BLOCK)
+        and v,
+        within=15,
+    )  # fmt: skip
+    assert "isn't answering" in section_text({"blocks": [block(again, ids.FORM_NOTICE_BLOCK)]})
+    assert stack.sandbox_state()["bookings"] == []
+    await stack.driver.submit("U_ALICE", again["id"])  # the chosen time is still selected
+    await wait_for_result(stack, "U_ALICE")
+    assert len(stack.sandbox_state()["bookings"]) == 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk.models.blocks import Block
+
 from bot.slack.blocks.common import context, message, section
 from bot.slack.ids import COMMAND
 from bot.slack.mrkdwn import clip
@@ -20,7 +22,7 @@ USAGE = f"""*Search and book*
 
 
 def help_message(problem: str | None = None) -> dict[str, Any]:
-    blocks = []
+    blocks: list[Block] = []
     if problem:
         blocks.append(section(":warning: " + clip(problem, 500)))
     blocks.append(section(USAGE))

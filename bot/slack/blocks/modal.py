@@ -130,7 +130,7 @@ def no_availability_text(availability: Availability | None) -> str:
     if availability is not None and availability.no_availability_reason:
         reason = clip(availability.no_availability_reason, 300)
     elif availability is not None and availability.no_availability_code in NO_AVAILABILITY:
-        reason = NO_AVAILABILITY[availability.no_availability_code]  # type: ignore[index]
+        reason = NO_AVAILABILITY[availability.no_availability_code]
     else:
         reason = "No times are available."
     return f":calendar: {reason} Try another date or party size."

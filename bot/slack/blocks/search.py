@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, ButtonElement
 
 from bot.bookable.models import Venue
 from bot.slack import ids
@@ -70,8 +70,8 @@ def venue_text(venue: Venue) -> str:
     return "\n".join(lines)
 
 
-def book_buttons(venue: Venue, ref: PageRef) -> list[Any]:
-    buttons = []
+def book_buttons(venue: Venue, ref: PageRef) -> list[ButtonElement]:
+    buttons: list[ButtonElement] = []
     for product in venue.products:
         value = BookRef(venue.id, product.composite_id, ref.date, ref.party).encode()
         if len(value) > ids.MAX_BUTTON_VALUE:
@@ -84,8 +84,8 @@ def book_buttons(venue: Venue, ref: PageRef) -> list[Any]:
     return buttons
 
 
-def page_buttons(ref: PageRef, *, has_next: bool) -> list[Any]:
-    buttons = []
+def page_buttons(ref: PageRef, *, has_next: bool) -> list[ButtonElement]:
+    buttons: list[ButtonElement] = []
     if ref.page > 1:
         previous = PageRef(**{**ref.__dict__, "page": ref.page - 1})
         buttons.append(button("◀ Previous", f"{ids.PAGE_ACTION}:prev", previous.encode()))

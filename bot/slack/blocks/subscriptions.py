@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from slack_sdk.models.blocks import Block
+
 from bot.slack import ids
 from bot.slack.blocks.common import (
     SECTION_TEXT,
@@ -36,7 +38,9 @@ def subscribed(venue: str | None, group: str | None, status: str | None) -> dict
     )
 
 
-def unsubscribed(removed: int, venue: str | None, group: str | None, status: str | None) -> dict:
+def unsubscribed(
+    removed: int, venue: str | None, group: str | None, status: str | None
+) -> dict[str, Any]:
     if removed == 0:
         return simple_message(
             f"No subscription here matches {describe(venue, group, status)}. "
@@ -59,7 +63,7 @@ def subscription_list(subscriptions: Sequence[Subscription]) -> dict[str, Any]:
     ]
     title = "*Booking updates posted in this channel*"
     shown = lines_within([title, *lines], SECTION_TEXT)
-    blocks = [section("\n".join(shown))]
+    blocks: list[Block] = [section("\n".join(shown))]
     if len(shown) - 1 < len(lines):
         blocks.append(context(f"…and {len(lines) - len(shown) + 1} more."))
     return message(f"{len(subscriptions)} subscriptions in this channel", blocks)

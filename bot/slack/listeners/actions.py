@@ -37,7 +37,8 @@ from bot.store.records import BookingRecord
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
-    return (body.get("actions") or [{}])[0]
+    first = (body.get("actions") or [{}])[0]
+    return first if isinstance(first, dict) else {}
 
 
 def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
@@ -120,8 +121,8 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             meta = ModalMeta.decode(view.get("private_metadata", ""))
             values = read_state((view.get("state") or {}).get("values") or {})
             form = await fill_form(ctx, meta, values)
-        except Exception as error:
-            log.warning("refreshing times failed: %s", failure_text(error, "refreshing times"))
+        except Exception as error:  # Bookable errors are shown in the form; this is a bug
+            failure_text(error, "refreshing times")  # logs it with an incident id
             return
         await shared.views.update(client, view_id, form, view_hash=view.get("hash"), ticket=ticket)
 

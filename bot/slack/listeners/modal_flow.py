@@ -17,6 +17,7 @@ from bot.slack.ids import ModalMeta
 from bot.slack.listeners.shared import failure_text, log
 from bot.slack.parsing import MAX_PARTY, MIN_PARTY
 from bot.slack.user_errors import explain
+from bot.slack.users import today_in
 
 
 async def load_venue(ctx: AppContext, meta: ModalMeta) -> Venue | None:
@@ -46,19 +47,24 @@ async def form_state(
     *,
     venue: Venue | None = None,
     notices: dict[str, str] | None = None,
+    notice: str | None = None,
 ) -> FormState:
     """Live availability for the values' date and party size, as a form state.
 
     Bookable failures become a notice in the form (under the date when they are about
     the date), so the user can change the date or try again.
     """
-    state = FormState(values=values, venue=venue, field_notices=dict(notices or {}))
+    state = FormState(values=values, venue=venue, notice=notice, field_notices=dict(notices or {}))
     party = values.party_size()
-    if values.date is None or party is None or not MIN_PARTY <= party <= MAX_PARTY:
-        state.field_notices.setdefault(
-            ids.PARTY.block_id, f"Enter a party size from {MIN_PARTY} to {MAX_PARTY}."
-        )
-        return state
+    problems: dict[str, str] = {}
+    if party is None or not MIN_PARTY <= party <= MAX_PARTY:
+        problems[ids.PARTY.block_id] = f"Enter a party size from {MIN_PARTY} to {MAX_PARTY}."
+    if values.date is None or values.date < today_in(meta.tz):
+        problems[ids.DATE.block_id] = "Pick today or a later date."
+    if problems or values.date is None or party is None:
+        for block_id, text in problems.items():
+            state.field_notices.setdefault(block_id, text)
+        return state  # no times to ask Bookable for
     try:
         state.availability = await ctx.booking.availability(
             meta.composite_id, on=values.date, party=party
@@ -69,7 +75,7 @@ async def form_state(
         if where == ids.DATE.block_id:
             state.field_notices[where] = text
         else:
-            state.notice = ":warning: " + text
+            state.notice = ":warning: " + text + (f"\n{state.notice}" if state.notice else "")
     return state
 
 
@@ -79,10 +85,12 @@ async def fill_form(
     values: FormInput,
     *,
     notices: dict[str, str] | None = None,
+    notice: str | None = None,
 ) -> dict[str, Any]:
-    """Venue and availability in parallel, then the form view."""
+    """Venue and availability in parallel, then the form view. `notice` and `notices` are
+    escaped text for the top of the form and under inputs (by block id)."""
     venue, state = await asyncio.gather(
-        load_venue(ctx, meta), form_state(ctx, meta, values, notices=notices)
+        load_venue(ctx, meta), form_state(ctx, meta, values, notices=notices, notice=notice)
     )
     apply_venue(meta, venue)
     state.venue = venue

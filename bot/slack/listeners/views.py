@@ -22,7 +22,7 @@ from bot.service.booking import BookingContext, CreateOutcome
 from bot.slack import ids
 from bot.slack.blocks.booking import booking_message
 from bot.slack.blocks.modal import message_view, progress_view, result_view
-from bot.slack.form import Offered, read_state, validate
+from bot.slack.form import FormInput, Offered, read_state, validate
 from bot.slack.ids import ModalMeta
 from bot.slack.listeners.modal_flow import fill_form
 from bot.slack.listeners.shared import (
@@ -101,14 +101,21 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
                 await shared.views.update(client, view_id, result_view(meta, outcome.record, text))
 
     async def _show_refusal(
-        client: AsyncWebClient, view_id: str, meta: ModalMeta, values: Any, error: BookableError
+        client: AsyncWebClient,
+        view_id: str,
+        meta: ModalMeta,
+        values: FormInput,
+        error: BookableError,
     ) -> None:
-        """The form again, the problem under its field; times reloaded when one was taken."""
+        """The form again (times reloaded), the problem under its field or at the top."""
         text = failure_text(error, f"booking (submission {meta.key})")
-        field = explain(error).field or ids.SLOT.block_id
-        if field == ids.SLOT.block_id:
+        explained = explain(error)
+        if explained.retry_times:
             values.slot = None  # the chosen time is gone
-        form = await fill_form(ctx, meta, values, notices={field: text})
+        if explained.field:
+            form = await fill_form(ctx, meta, values, notices={explained.field: text})
+        else:
+            form = await fill_form(ctx, meta, values, notice=":warning: " + text)
         await shared.views.update(client, view_id, form)
 
     async def _finish(
