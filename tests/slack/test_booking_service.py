@@ -177,3 +177,15 @@ def test_who_may_cancel(service: BookingService) -> None:
 )
 def test_status_vocabulary(status: BookingStatus, slot: SlotType, expected: str) -> None:
     assert record_status(status, slot) == expected
+
+
+async def test_three_hundred_searches_fit_the_rate_limit(
+    service: BookingService, sandbox: Sandbox
+) -> None:
+    """100 people, 300 searches in a minute, 10 distinct queries: 10 Bookable calls."""
+    await service.search(words="warm-up token")
+    before = sandbox.state()["api_requests"]
+    queries = ["dishoom", "hawksmoor", "pasta", "saltwater", "green fig", "bancroft", "kiln",
+               "botanist", "bramble", "harbour"]  # fmt: skip
+    await asyncio.gather(*(service.search(words=queries[i % 10]) for i in range(300)))
+    assert sandbox.state()["api_requests"] - before == 10
