@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ def create_store_engine(url: str, connect_args: Mapping[str, Any] | None = None)
     # Every transaction ends in COMMIT or ROLLBACK before the connection goes back, so
     # the pool's extra rollback would only cost another round trip to the driver thread.
     options["pool_reset_on_return"] = None
+    # aiosqlite logs every statement with its parameters at DEBUG, secrets included.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     if is_sqlite_memory(parsed):
         options["poolclass"] = StaticPool  # one connection, or every session sees its own DB
     elif parsed.database:
