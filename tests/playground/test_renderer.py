@@ -126,8 +126,15 @@ def test_modal_values_and_errors(page: Page, static_url: str) -> None:
     modal.get_by_label("Bacon naan roll").check()
     modal.get_by_label("Venue").press_sequentially("dish")
     modal.get_by_text("Dishoom Covent Garden").click()
+    modal.get_by_label("Extras").select_option(label="Balloons")
+    modal.get_by_role("button", name="Remove Cake").click()
+    modal.get_by_label("Set menus").focus()  # min_query_length 0: suggestions at once
+    modal.get_by_role("option", name="Hawksmoor").click()
+    expect(modal.locator(".chip")).to_have_text(["Balloons×", "Hawksmoor×"])
     modal.get_by_role("button", name="Book").click()
     values = logged(page)[-1]["values"]
+    assert [o["value"] for o in values["extras"]["extras"]["selected_options"]] == ["balloons"]
+    assert values["menus"]["menus"]["selected_options"][0]["value"] == "hawksmoor"
     assert values["date"]["date"] == {"type": "datepicker", "selected_date": "2026-12-24"}
     assert values["party"]["party"] == {"type": "number_input", "value": "2"}
     assert values["name"]["name"]["value"] == "Alice Smith"  # untouched: the initial value

@@ -108,6 +108,9 @@ function renderElement(el, blockId, ctx, dispatch) {
       return selectElement(el, { dataset, id: inputId, placeholder, current, emit }, ctx);
     case "external_select":
       return externalSelect(el, { dataset, id: inputId, placeholder, current, emit, blockId }, ctx);
+    case "multi_static_select":
+    case "multi_external_select":
+      return multiSelect(el, { dataset, id: inputId, placeholder, current, emit, blockId }, ctx);
     case "datepicker":
       return h("input", {
         type: "date", class: "control", id: inputId, dataset,
@@ -185,30 +188,78 @@ function selectElement(el, { dataset, id, placeholder, current, emit }, ctx) {
   return select;
 }
 
-function externalSelect(el, { dataset, id, placeholder, current, emit, blockId }, ctx) {
-  const chosen = current ? current.selected_option : el.initial_option;
-  const input = h("input", { class: "control", id, dataset, placeholder: placeholder || "Type to search", autocomplete: "off",
-    value: chosen ? plainText(chosen.text) : "" });
+// Options typed for in an external select come from the app (block_suggestion).
+function suggestions(el, input, ctx, blockId, pick) {
   const list = h("ul", { class: "menu suggestions", hidden: true });
-  const pick = (option) => {
-    input.value = plainText(option.text);
-    list.hidden = true;
-    emit({ type: "external_select", selected_option: { text: option.text, value: option.value } });
-  };
   let seq = 0;
-  input.addEventListener("input", async () => {
+  const load = async () => {
     const mine = ++seq;
-    if (input.value.length < (el.min_query_length ?? 1)) {
+    if (input.value.length < (el.min_query_length ?? 3)) {
       list.hidden = true;
       return;
     }
     const options = await ctx.loadOptions(blockId, el.action_id, input.value);
     if (mine !== seq) return; // a newer query already went out
-    list.replaceChildren(...options.map((o) => h("li", { onmousedown: (e) => (e.preventDefault(), pick(o)) }, plainText(o.text))));
+    list.replaceChildren(...options.map((o) => h("li", { role: "option", onmousedown: (e) => {
+      e.preventDefault();
+      list.hidden = true;
+      pick({ text: o.text, value: o.value });
+    } }, plainText(o.text))));
     list.hidden = options.length === 0;
-  });
+  };
+  input.addEventListener("input", load);
+  input.addEventListener("focus", load);
   input.addEventListener("blur", () => (list.hidden = true));
+  return list;
+}
+
+function externalSelect(el, { dataset, id, placeholder, current, emit, blockId }, ctx) {
+  const chosen = current ? current.selected_option : el.initial_option;
+  const input = h("input", { class: "control", id, dataset, placeholder: placeholder || "Type to search", autocomplete: "off",
+    value: chosen ? plainText(chosen.text) : "" });
+  const list = suggestions(el, input, ctx, blockId, (option) => {
+    input.value = plainText(option.text);
+    emit({ type: "external_select", selected_option: option });
+  });
   return h("div", { class: "external-select" }, input, list);
+}
+
+// multi_static_select / multi_external_select: chosen options as removable chips.
+function multiSelect(el, { dataset, id, placeholder, current, emit, blockId }, ctx) {
+  let chosen = [...(current ? current.selected_options ?? [] : el.initial_options ?? [])];
+  const chips = h("span", { class: "chips" });
+  const external = el.type === "multi_external_select";
+  const adder = external
+    ? h("input", { class: "control", id, placeholder: placeholder || "Type to search", autocomplete: "off" })
+    : h("select", { class: "control", id });
+  let offered = [];
+  const draw = () => {
+    chips.replaceChildren(...chosen.map((option) => h("span", { class: "chip" }, plainText(option.text),
+      h("button", { type: "button", class: "chip-remove", "aria-label": `Remove ${plainText(option.text)}`,
+        onclick: () => change(chosen.filter((c) => c.value !== option.value)) }, "×"))));
+    if (external) return;
+    offered = [...(el.options ?? []), ...(el.option_groups ?? []).flatMap((g) => g.options)]
+      .filter((o) => !chosen.some((c) => c.value === o.value));
+    adder.replaceChildren(h("option", { value: "" }, placeholder || "Add…"),
+      ...offered.map((o, i) => h("option", { value: String(i) }, plainText(o.text))));
+  };
+  const change = (next) => {
+    chosen = next;
+    emit({ type: el.type, selected_options: chosen.map(({ text, value }) => ({ text, value })) });
+    draw();
+  };
+  const add = (option) => chosen.some((c) => c.value === option.value) || change([...chosen, option]);
+  if (external) {
+    const list = suggestions(el, adder, ctx, blockId, (option) => {
+      adder.value = "";
+      add(option);
+    });
+    draw();
+    return h("div", { class: "multi-select", dataset }, chips, h("div", { class: "external-select" }, adder, list));
+  }
+  adder.addEventListener("change", () => offered[Number(adder.value)] && add(offered[Number(adder.value)]));
+  draw();
+  return h("div", { class: "multi-select", dataset }, chips, adder);
 }
 
 function choiceGroup(el, { dataset, current, emit }, ctx) {

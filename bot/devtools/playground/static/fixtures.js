@@ -63,6 +63,10 @@ const view = {
     { type: "input", block_id: "notes", label: pt("Notes"), optional: true, element: { type: "plain_text_input", action_id: "notes", multiline: true } },
     { type: "input", block_id: "preorders", label: pt("Pre-orders"), optional: true, element: { type: "checkboxes", action_id: "preorders",
       options: [{ text: pt("Bacon naan roll"), value: "naan", description: md("_breakfast only_") }, { text: pt("Chai"), value: "chai" }] } },
+    { type: "input", block_id: "extras", label: pt("Extras"), optional: true, element: { type: "multi_static_select", action_id: "extras",
+      initial_options: [{ text: pt("Cake"), value: "cake" }],
+      options: ["Cake", "Candles", "Balloons"].map((t) => ({ text: pt(t), value: t.toLowerCase() })) } },
+    { type: "input", block_id: "menus", label: pt("Set menus"), optional: true, element: { type: "multi_external_select", action_id: "menus", min_query_length: 0 } },
   ],
 };
 

@@ -3,7 +3,7 @@
 const STATEFUL = new Set([
   "plain_text_input", "number_input", "email_text_input", "url_text_input", "datepicker", "timepicker",
   "static_select", "external_select", "users_select", "conversations_select", "channels_select",
-  "checkboxes", "radio_buttons",
+  "checkboxes", "radio_buttons", "multi_static_select", "multi_external_select",
 ]);
 
 export function initialValue(el) {
@@ -24,6 +24,8 @@ export function initialValue(el) {
     case "channels_select":
       return { type, selected_channel: el.initial_channel ?? null };
     case "checkboxes":
+    case "multi_static_select":
+    case "multi_external_select":
       return { type, selected_options: el.initial_options ?? [] };
     default:
       return { type, value: el.initial_value ?? null };
