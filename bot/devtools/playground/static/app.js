@@ -118,7 +118,7 @@ async function runComposer(text) {
     render();
     return;
   }
-  const [command, ...rest] = trimmed.split(/\s+/);
+  const [command] = trimmed.split(/\s+/, 1);
   await send("/api/command", { user: state.user, channel: state.channel, command, text: trimmed.slice(command.length).trim() });
 }
 
@@ -186,7 +186,7 @@ function openChannel(id) {
 function messageOpts(all) {
   return {
     ctx: (m) => (m.local ? blockContext({}) : messageContext(m)),
-    authorName: (m) => m.username || (m.bot ? data().bot.name : userName(m.user)),
+    authorName: (m) => m.username || (m.bot ? state.data.bot.name : userName(m.user)),
     onOpenThread: (ts) => {
       state.thread = ts;
       render();
@@ -194,7 +194,6 @@ function messageOpts(all) {
     replyCounts: all.filter(isReply).reduce((acc, m) => ((acc[m.thread_ts] = (acc[m.thread_ts] ?? 0) + 1), acc), {}),
   };
 }
-const data = () => state.data;
 
 function renderChannel(current) {
   const info = state.data.channels.find((c) => c.id === state.channel);

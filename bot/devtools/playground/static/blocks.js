@@ -7,7 +7,7 @@
 // Actions and values use Slack's payload shapes, so the server can pass them on unchanged.
 
 import { confirmDialog, h } from "./dom.js";
-import { plainText, renderText } from "./mrkdwn.js";
+import { plainText, renderText, safeHref } from "./mrkdwn.js";
 
 const LOOPBACK_IMAGE = /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//i;
 
@@ -95,8 +95,12 @@ function renderElement(el, blockId, ctx, dispatch) {
     case "button":
       return h(
         "button",
-        { class: `btn ${el.style ?? ""}`, dataset, onclick: () => withConfirm({ type: "button", value: el.value, text: el.text }),
-          title: el.url ?? undefined },
+        { class: `btn ${el.style ?? ""}`, dataset, title: el.url ?? undefined, onclick: () => {
+          // Slack opens a link button's URL and still sends the action
+          const href = el.url && safeHref(el.url);
+          if (href) window.open(href, "_blank", "noopener");
+          withConfirm({ type: "button", value: el.value, text: el.text });
+        } },
         renderText(el.text, ctx),
       );
     case "overflow":
