@@ -19,6 +19,7 @@ from types import FrameType, ModuleType
 
 from bench import postgres
 from bench.context import BenchContext
+from bench.controls import FakeSlackControl, SandboxControl
 from bench.harness import Harness, RssSampler
 from bench.load import new_session
 from bench.report import RESULTS_PATH, Metric, ScenarioResult, table, write_results
@@ -38,6 +39,8 @@ SCENARIOS: dict[str, ModuleType] = {
     "search": search_rate_limit,
 }
 MEMORY_GOAL_MB = 150
+FAKE_USERS = 120
+FAKE_CHANNELS = 20
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,13 +74,25 @@ async def _run_all(
 ) -> list[ScenarioResult]:
     url = postgres.configured_url()
     has_postgres = await postgres.available(url)
+    sandbox, fake = await asyncio.gather(
+        harness.start_sandbox(),
+        harness.start_fake_slack(users=FAKE_USERS, channels=FAKE_CHANNELS),
+    )
     results: list[ScenarioResult] = []
-    async with new_session() as session:
-        ctx = BenchContext(quick, harness, session, harness.workdir, url if has_postgres else None)
+    async with (
+        new_session() as session,
+        contextlib.aclosing(SandboxControl(sandbox.url)) as sandbox_ctl,
+        contextlib.aclosing(FakeSlackControl(fake.url)) as fake_ctl,
+    ):
+        ctx = BenchContext(
+            quick, harness, session, harness.workdir, url if has_postgres else None,
+            sandbox, fake, sandbox_ctl, fake_ctl,
+        )  # fmt: skip
         if not has_postgres:
             ctx.say("Postgres does not answer: the Postgres ingest figure is skipped")
         for scenario in scenarios:
             ctx.say(f"scenario: {scenario.NAME}")
+            await ctx.reset_fakes()
             results.append(await _run_one(ctx, scenario.NAME, scenario.run))
     return results
 
@@ -93,7 +108,7 @@ async def _run_one(
         traceback.print_exc(file=sys.stderr)
         result = ScenarioResult(name, error=f"{type(error).__name__}: {error}"[:300])
     finally:
-        ctx.harness.close()  # whatever the scenario left running
+        ctx.harness.close(keep=ctx.shared)  # whatever the scenario left running
     result.details["loadavg_at_start"] = load
     return result
 

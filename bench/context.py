@@ -1,4 +1,8 @@
-"""What every scenario gets: the mode, the process harness and an HTTP session for load."""
+"""What every scenario gets: the mode, the processes, and HTTP clients for load and control.
+
+The sandbox and the fake Slack run once for the whole bench; each scenario starts from
+`reset_fakes()` (seed data, zero counters, default knobs) and runs its own `serve`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.harness import Harness
+from bench.controls import FakeSlackControl, SandboxControl
+from bench.harness import Harness, Service
 
 
 @dataclass
@@ -19,6 +24,10 @@ class BenchContext:
     session: aiohttp.ClientSession
     workdir: Path
     postgres_url: str | None  # an asyncpg URL of a scratch database, when Postgres answers
+    sandbox: Service
+    fake: Service
+    sandbox_ctl: SandboxControl
+    fake_ctl: FakeSlackControl
     started: float = field(default_factory=time.monotonic)
 
     def say(self, message: str) -> None:
@@ -28,3 +37,23 @@ class BenchContext:
 
     def sqlite_url(self, name: str) -> str:
         return f"sqlite+aiosqlite:///{self.workdir / name}.db"
+
+    async def reset_fakes(self, *, rate_per_channel: float | None = None, burst: int = 3) -> None:
+        """Sandbox and fake Slack back to their seed state, with Slack's pace as given."""
+        await self.sandbox_ctl.reset()
+        await self.fake_ctl.reset()
+        await self.fake_ctl.set_rate(rate_per_channel, burst)
+
+    async def start_app(self, name: str, *, database_url: str | None = None, **env: str) -> Service:
+        """A fresh `serve` (on its own SQLite file unless given a database) against the
+        shared sandbox and fake Slack; `env` adds settings such as NOTIFIER_CHANNEL_RATE."""
+        return await self.harness.start_app(
+            sandbox=self.sandbox,
+            fake_slack=self.fake,
+            database_url=database_url or self.sqlite_url(name),
+            env=env,
+        )
+
+    @property
+    def shared(self) -> tuple[Service, Service]:
+        return self.sandbox, self.fake

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -33,7 +34,7 @@ _SCRUBBED_PREFIXES = ("SLACK_", "BOOKABLE_", "NOTIFIER_", "DATABASE_URL", "BOT_"
 START_TIMEOUT = 30.0
 
 
-@dataclass
+@dataclass(eq=False)
 class Service:
     name: str
     url: str
@@ -50,7 +51,7 @@ class Service:
             return ""
         return "\n".join(text.splitlines()[-lines:])
 
-    def stop(self, timeout: float = 8.0) -> None:
+    def stop(self, timeout: float = 3.0) -> None:
         if self.process.poll() is not None:
             return
         self.process.terminate()
@@ -255,12 +256,14 @@ class Harness:
         self.rss.unwatch(service.process.pid)
         service.stop()
 
-    def close(self) -> None:
-        """Stop every service this harness started, newest first, even if one fails."""
+    def close(self, *, keep: Collection[Service] = ()) -> None:
+        """Stop every service this harness started but `keep`, newest first, even if one
+        fails to stop."""
         for service in reversed(self.services):
-            with contextlib.suppress(Exception):
-                self.stop(service)
-        self.services.clear()
+            if service not in keep:
+                with contextlib.suppress(Exception):
+                    self.stop(service)
+        self.services = [service for service in self.services if service in keep]
 
     def __enter__(self) -> Harness:
         return self

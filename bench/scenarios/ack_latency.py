@@ -8,13 +8,9 @@ requests in the same run, just before ours, as the baseline.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 from bench.context import BenchContext
-from bench.controls import FakeSlackControl, SandboxControl
 from bench.harness import Service
 from bench.load import HttpRequest, LoadResult, closed_loop, open_loop
 from bench.report import Metric, ScenarioResult
@@ -33,16 +29,16 @@ async def run(ctx: BenchContext) -> ScenarioResult:
     result = ScenarioResult(NAME)
     seconds = 2.0 if ctx.quick else 30.0
     saturation_seconds = 2.0 if ctx.quick else 10.0
-    harness = ctx.harness
-    sandbox, fake = await asyncio.gather(
-        harness.start_sandbox(), harness.start_fake_slack(users=USERS)
-    )
-    bare = await harness.start_bare_app(fake_slack=fake)
-    sandbox_ctl, fake_ctl = SandboxControl(sandbox.url), FakeSlackControl(fake.url)
+    bare = await ctx.harness.start_bare_app(fake_slack=ctx.fake)
+    sandbox_ctl, fake_ctl = ctx.sandbox_ctl, ctx.fake_ctl
     users = user_ids(USERS)
     builder = TrafficBuilder()
+    # The first measurement reuses the app that ran the warm-up search; later ones get a
+    # fresh `serve`, so no backlog from the last measurement competes with them.
+    first = await ctx.start_app("ack-warm")
+    warm: Service | None = first
     try:
-        book = await _book_button(ctx, sandbox, fake, fake_ctl, builder, users[0])
+        book = await _book_button(ctx, first, builder, users[0])
         result.details["book_action_id"] = book[0]["action_id"]
         await sandbox_ctl.knobs(latency_ms=SANDBOX_LATENCY_MS, rate_limit=1_000_000)
         for rate in RATES:
@@ -52,8 +48,9 @@ async def run(ctx: BenchContext) -> ScenarioResult:
             ctx.say(f"ack: {rate}/s for {seconds:g} s, bare app")
             bare_run = await open_loop(ctx.session, to_target(signed, _events(bare)), rate)
             ctx.say(f"ack: {rate}/s for {seconds:g} s, our app")
-            async with _fresh_app(ctx, sandbox, fake) as app:
-                ours_run = await open_loop(ctx.session, to_target(signed, _events(app)), rate)
+            app, warm = warm or await ctx.start_app(f"ack-{rate}"), None
+            ours_run = await open_loop(ctx.session, to_target(signed, _events(app)), rate)
+            ctx.harness.stop(app)
             result.details[f"{rate}/s"] = {"bare": _summary(bare_run), "ours": _summary(ours_run)}
             result.metrics += _rate_metrics(rate, ours_run, bare_run)
 
@@ -63,8 +60,9 @@ async def run(ctx: BenchContext) -> ScenarioResult:
         ctx.say(f"ack: saturation, {SATURATION_USERS} users for {saturation_seconds:g} s, bare")
         bare_run = await _saturate(ctx, to_target(pool, _events(bare)), saturation_seconds)
         ctx.say(f"ack: saturation, {SATURATION_USERS} users for {saturation_seconds:g} s, ours")
-        async with _fresh_app(ctx, sandbox, fake) as app:
-            ours_run = await _saturate(ctx, to_target(pool, _events(app)), saturation_seconds)
+        app = await ctx.start_app("ack-saturation")
+        ours_run = await _saturate(ctx, to_target(pool, _events(app)), saturation_seconds)
+        ctx.harness.stop(app)
         result.details["saturation"] = {"bare": _summary(bare_run), "ours": _summary(ours_run)}
         ours, theirs = _throughput(ours_run), _throughput(bare_run)
         result.metrics.append(
@@ -81,22 +79,7 @@ async def run(ctx: BenchContext) -> ScenarioResult:
         )
         return result
     finally:
-        await sandbox_ctl.aclose()
-        await fake_ctl.aclose()
-        for service in (bare, fake, sandbox):
-            harness.stop(service)
-
-
-@contextlib.asynccontextmanager
-async def _fresh_app(ctx: BenchContext, sandbox: Service, fake: Service) -> AsyncIterator[Service]:
-    """A new `serve` per measurement, so no backlog from the last one competes with it."""
-    app = await ctx.harness.start_app(
-        sandbox=sandbox, fake_slack=fake, database_url=ctx.sqlite_url(f"ack-{time.time_ns()}")
-    )
-    try:
-        yield app
-    finally:
-        ctx.harness.stop(app)
+        ctx.harness.stop(bare)
 
 
 def _throughput(run: LoadResult) -> float:
@@ -108,29 +91,22 @@ def _events(service: Service) -> str:
 
 
 async def _book_button(
-    ctx: BenchContext,
-    sandbox: Service,
-    fake: Service,
-    fake_ctl: FakeSlackControl,
-    builder: TrafficBuilder,
-    user: str,
+    ctx: BenchContext, app: Service, builder: TrafficBuilder, user: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run one real search through the app and take the first Book button it shows."""
+    fake_ctl = ctx.fake_ctl
     minted = await mint(fake_ctl, [user], 1)
     url, trigger = minted.take(user)
     signed = builder.search("search dishoom", user, url, trigger)
-    async with _fresh_app(ctx, sandbox, fake) as app:
-        async with ctx.session.post(
-            _events(app), data=signed.body, headers=signed.headers
-        ) as answer:
-            if answer.status != 200:
-                raise RuntimeError(f"warm-up search answered HTTP {answer.status}")
-        for _ in range(200):
-            for message in await fake_ctl.messages(CHANNEL):
-                buttons = book_buttons(message)
-                if message.get("ephemeral_to") == user and buttons:
-                    return buttons[0], message
-            await asyncio.sleep(0.1)
+    async with ctx.session.post(_events(app), data=signed.body, headers=signed.headers) as answer:
+        if answer.status != 200:
+            raise RuntimeError(f"warm-up search answered HTTP {answer.status}")
+    for _ in range(200):
+        for message in await fake_ctl.messages(CHANNEL):
+            buttons = book_buttons(message)
+            if message.get("ephemeral_to") == user and buttons:
+                return buttons[0], message
+        await asyncio.sleep(0.1)
     raise RuntimeError("the app never posted search results with a Book button")
 
 

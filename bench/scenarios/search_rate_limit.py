@@ -15,7 +15,7 @@ import random
 import time
 
 from bench.context import BenchContext
-from bench.controls import FakeSlackControl, SandboxControl
+from bench.controls import FakeSlackControl
 from bench.load import open_loop
 from bench.report import Metric, ScenarioResult
 from bench.workload import CHANNEL, QUERIES, TrafficBuilder, mint, to_target, user_ids
@@ -30,13 +30,8 @@ RESULT_PREFIXES = ("Venues", "No venues found")
 async def run(ctx: BenchContext) -> ScenarioResult:
     result = ScenarioResult(NAME)
     seconds = 10.0 if ctx.quick else 60.0
-    harness = ctx.harness
-    sandbox = await harness.start_sandbox()
-    fake = await harness.start_fake_slack(users=USERS)
-    app = await harness.start_app(
-        sandbox=sandbox, fake_slack=fake, database_url=ctx.sqlite_url("search")
-    )
-    sandbox_ctl, fake_ctl = SandboxControl(sandbox.url), FakeSlackControl(fake.url)
+    app = await ctx.start_app("search")
+    sandbox_ctl, fake_ctl = ctx.sandbox_ctl, ctx.fake_ctl
     try:
         await sandbox_ctl.knobs(latency_ms=SANDBOX_LATENCY_MS)
         limit = int((await sandbox_ctl.state())["knobs"]["rate_limit"])
@@ -81,10 +76,7 @@ async def run(ctx: BenchContext) -> ScenarioResult:
         }
         return result
     finally:
-        await sandbox_ctl.aclose()
-        await fake_ctl.aclose()
-        for service in (app, fake, sandbox):
-            harness.stop(service)
+        ctx.harness.stop(app)
 
 
 async def _final_answers(

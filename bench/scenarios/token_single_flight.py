@@ -1,5 +1,5 @@
-"""Token single flight: 1,000 concurrent Bookable calls on a cold token cache, then 1,000
-more once the cached token is inside its refresh margin; count token requests.
+"""Token single flight: 1,000 (quick: 300) concurrent Bookable calls on a cold token cache,
+then as many more once the cached token is inside its refresh margin; count token requests.
 
 Ours: one `BookableClient` + `TokenProvider` (the app's classes) in this process, against
 the sandbox subprocess. The provider gets a hand-moved clock so "inside the refresh margin"
@@ -29,7 +29,8 @@ from bot.bookable.client import BookableClient
 from bot.bookable.models import VenueQuery
 
 NAME = "token single flight"
-CALLS = 1000
+FULL_CALLS = 1000
+QUICK_CALLS = 300
 AUDIENCE = "api.bookabletech.com"
 REFRESH_MARGIN = 60.0  # Bookable's guidance, and the app's default
 QUERY = VenueQuery(venueName="dishoom", size=5)
@@ -74,39 +75,35 @@ class GuideTokenCache:
 
 async def run(ctx: BenchContext) -> ScenarioResult:
     result = ScenarioResult(NAME)
-    sandbox = await ctx.harness.start_sandbox()
-    control = SandboxControl(sandbox.url)
-    try:
-        await control.knobs(rate_limit=1_000_000)
-        ctx.say(f"token: {CALLS} concurrent calls through our client, cold then refreshing")
-        ours = await _ours(sandbox, control)
-        ctx.say(f"token: {CALLS} threads through the guide's cache, cold then refreshing")
-        guide = await _guide(sandbox, control)
-        result.details = {"ours": ours, "guide_cache": guide}
-        for phase, label in (("cold", "cold cache"), ("refresh", "refresh boundary")):
-            mine, theirs = ours[phase], guide[phase]
-            result.metrics.append(
-                Metric(
-                    f"token requests, {CALLS} calls, {label}",
-                    mine["token_requests"],
-                    theirs["token_requests"],
-                    "count",
-                    "exactly 1",
-                    mine["token_requests"] == 1 and mine["failed"] == 0,
-                    f"failed calls: ours {mine['failed']}, guide {theirs['failed']}",
-                )
+    calls = QUICK_CALLS if ctx.quick else FULL_CALLS
+    sandbox, control = ctx.sandbox, ctx.sandbox_ctl
+    await control.knobs(rate_limit=1_000_000)
+    ctx.say(f"token: {calls} concurrent calls through our client, cold then refreshing")
+    ours = await _ours(sandbox, control, calls)
+    ctx.say(f"token: {calls} threads through the guide's cache, cold then refreshing")
+    guide = await _guide(sandbox, control, calls)
+    result.details = {"ours": ours, "guide_cache": guide}
+    for phase, label in (("cold", "cold cache"), ("refresh", "refresh boundary")):
+        mine, theirs = ours[phase], guide[phase]
+        result.metrics.append(
+            Metric(
+                f"token requests, {calls} calls, {label}",
+                mine["token_requests"],
+                theirs["token_requests"],
+                "count",
+                "exactly 1",
+                mine["token_requests"] == 1 and mine["failed"] == 0,
+                f"failed calls: ours {mine['failed']}, guide {theirs['failed']}",
             )
-        return result
-    finally:
-        await control.aclose()
-        ctx.harness.stop(sandbox)
+        )
+    return result
 
 
 async def _tokens_issued(control: SandboxControl) -> int:
     return (await control.counters())[0]
 
 
-async def _ours(sandbox: Service, control: SandboxControl) -> dict[str, Any]:
+async def _ours(sandbox: Service, control: SandboxControl, calls: int) -> dict[str, Any]:
     clock = ManualClock()
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     http = httpx.AsyncClient(base_url=sandbox.url, timeout=60.0, limits=limits, trust_env=False)
@@ -129,7 +126,7 @@ async def _ours(sandbox: Service, control: SandboxControl) -> dict[str, Any]:
             before = await _tokens_issued(control)
             started = time.perf_counter()
             outcomes = await asyncio.gather(
-                *(client.search_venues(QUERY) for _ in range(CALLS)), return_exceptions=True
+                *(client.search_venues(QUERY) for _ in range(calls)), return_exceptions=True
             )
             phases[phase] = {
                 "token_requests": await _tokens_issued(control) - before,
@@ -142,9 +139,9 @@ async def _ours(sandbox: Service, control: SandboxControl) -> dict[str, Any]:
     return phases
 
 
-async def _guide(sandbox: Service, control: SandboxControl) -> dict[str, Any]:
+async def _guide(sandbox: Service, control: SandboxControl, calls: int) -> dict[str, Any]:
     clock = ManualClock()
-    limits = httpx.Limits(max_connections=CALLS, max_keepalive_connections=100)
+    limits = httpx.Limits(max_connections=calls, max_keepalive_connections=100)
     phases: dict[str, Any] = {}
     with httpx.Client(timeout=60.0, limits=limits, trust_env=False) as http:
         cache = GuideTokenCache(http, f"{sandbox.url}/oauth/token", clock)
@@ -153,7 +150,7 @@ async def _guide(sandbox: Service, control: SandboxControl) -> dict[str, Any]:
                 clock.advance(3600 - REFRESH_MARGIN + 1)
             before = await _tokens_issued(control)
             started = time.perf_counter()
-            failed = await asyncio.to_thread(_threaded_calls, http, cache, sandbox.url)
+            failed = await asyncio.to_thread(_threaded_calls, http, cache, sandbox.url, calls)
             phases[phase] = {
                 "token_requests": await _tokens_issued(control) - before,
                 "failed": failed,
@@ -162,9 +159,9 @@ async def _guide(sandbox: Service, control: SandboxControl) -> dict[str, Any]:
     return phases
 
 
-def _threaded_calls(http: httpx.Client, cache: GuideTokenCache, base_url: str) -> int:
-    """CALLS threads released together, each: token from the cache, then one API call."""
-    start = threading.Barrier(CALLS, timeout=60)
+def _threaded_calls(http: httpx.Client, cache: GuideTokenCache, base_url: str, calls: int) -> int:
+    """`calls` threads released together, each: token from the cache, then one API call."""
+    start = threading.Barrier(calls, timeout=60)
 
     def call() -> bool:
         start.wait()
@@ -179,6 +176,6 @@ def _threaded_calls(http: httpx.Client, cache: GuideTokenCache, base_url: str) -
         except (httpx.HTTPError, KeyError, ValueError):
             return False
 
-    with ThreadPoolExecutor(max_workers=CALLS) as pool:
-        results = list(pool.map(lambda _: call(), range(CALLS)))
+    with ThreadPoolExecutor(max_workers=calls) as pool:
+        results = list(pool.map(lambda _: call(), range(calls)))
     return sum(not ok for ok in results)

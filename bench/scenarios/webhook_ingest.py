@@ -17,8 +17,8 @@ from bench.webhooks import VENUES, signed_webhook, webhook_body
 NAME = "webhook ingest"
 P99_LIMIT_MS = 50.0
 SQLITE_GOAL = 500
-FULL_STEPS = (100, 250, 500, 750, 1000, 1250, 1500)
-QUICK_STEPS = (250, 500, 1000)
+FULL_STEPS = (50, 100, 250, 500, 750, 1000, 1250, 1500)
+QUICK_STEPS = (100, 250, 500)
 ACCEPTED = frozenset({204})
 
 
@@ -26,6 +26,7 @@ async def run(ctx: BenchContext) -> ScenarioResult:
     result = ScenarioResult(NAME)
     ctx.say("ingest: SQLite")
     sqlite = await _climb(ctx, ctx.sqlite_url("ingest"))
+    await ctx.reset_fakes()
     result.details["sqlite"] = sqlite
     result.metrics.append(_metric("SQLite", sqlite, goal=SQLITE_GOAL))
     if ctx.postgres_url is None:
@@ -67,12 +68,9 @@ def _metric(label: str, climb: dict[str, Any], *, goal: int | None) -> Metric:
 
 
 async def _climb(ctx: BenchContext, database_url: str) -> dict[str, Any]:
-    harness = ctx.harness
-    seconds = 2.0 if ctx.quick else 5.0
+    seconds = 1.5 if ctx.quick else 5.0
     steps = QUICK_STEPS if ctx.quick else FULL_STEPS
-    sandbox = await harness.start_sandbox()
-    fake = await harness.start_fake_slack(users=0)
-    app = await harness.start_app(sandbox=sandbox, fake_slack=fake, database_url=database_url)
+    app = await ctx.start_app("ingest", database_url=database_url)
     url = f"{app.url}/webhooks/bookable"
     done: list[dict[str, Any]] = []
     sustained = 0
@@ -88,8 +86,7 @@ async def _climb(ctx: BenchContext, database_url: str) -> dict[str, Any]:
                 break
             sustained = rate
     finally:
-        for service in (app, fake, sandbox):
-            harness.stop(service)
+        ctx.harness.stop(app)
     return {"sustained": sustained, "seconds": seconds, "steps": done}
 
 

@@ -49,25 +49,17 @@ def _venue(channel: str) -> str:
 
 async def run(ctx: BenchContext) -> ScenarioResult:
     result = ScenarioResult(NAME)
-    harness = ctx.harness
-    latency_count = 40 if ctx.quick else 200
-    burst_count = 30 if ctx.quick else 300
-    sandbox = await harness.start_sandbox()
-    fake = await harness.start_fake_slack(
-        rate_per_channel=PACE_PER_SECOND, burst=PACE_BURST, users=2, channels=CHANNELS
+    latency_count = 20 if ctx.quick else 200
+    burst_count = 15 if ctx.quick else 300
+    await ctx.reset_fakes(rate_per_channel=PACE_PER_SECOND, burst=PACE_BURST)
+    app = await ctx.start_app(
+        "notify",
+        NOTIFIER_CHANNEL_RATE=str(PACE_PER_SECOND),
+        NOTIFIER_CHANNEL_BURST=str(PACE_BURST),
     )
-    app = await harness.start_app(
-        sandbox=sandbox,
-        fake_slack=fake,
-        database_url=ctx.sqlite_url("notify"),
-        env={
-            "NOTIFIER_CHANNEL_RATE": str(PACE_PER_SECOND),
-            "NOTIFIER_CHANNEL_BURST": str(PACE_BURST),
-        },
-    )
-    control = FakeSlackControl(fake.url)
+    control = ctx.fake_ctl
     try:
-        channels = bench_channel_ids(CHANNELS)
+        channels = bench_channel_ids(CHANNELS)  # the fake Slack has at least these
         await _subscribe(ctx, app, control, channels)
         url = f"{app.url}/webhooks/bookable"
 
@@ -127,9 +119,7 @@ async def run(ctx: BenchContext) -> ScenarioResult:
         }
         return result
     finally:
-        await control.aclose()
-        for service in (app, fake, sandbox):
-            harness.stop(service)
+        ctx.harness.stop(app)
 
 
 async def _subscribe(
