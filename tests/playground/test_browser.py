@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import Page, Route, expect
 
-from tests.playground.conftest import Playground, next_wednesday
+from .conftest import Playground, next_wednesday
 
 WAIT_MS = 15_000  # generous: the 2-core machine runs other suites too
 LOOPBACK = {"127.0.0.1", "localhost"}

@@ -14,7 +14,8 @@ from bot.devtools.playground import create_playground_app
 from bot.devtools.playground.server import STATIC
 from bot.devtools.serving import BackgroundServer
 from bot.devtools.stack import LocalStack
-from tests.playground.conftest import Playground, next_wednesday
+
+from .conftest import Playground, next_wednesday
 
 T = TypeVar("T")
 
