@@ -91,7 +91,7 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
         kwargs = {"block_id": act.get("block_id"), **_choice(act)}
         async with driver_lock:
             if view_id:
-                await _record(stack.fake, str(view_id), body.get("values"))
+                _record(stack.fake, str(view_id), body.get("values"))
                 response = await driver.click(user, str(view_id), _str(act, "action_id"), **kwargs)
             else:
                 message = {"channel": _str(body, "channel"), "ts": _str(body, "message_ts")}
@@ -102,7 +102,7 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
         body = await _json(request)
         user, view_id = _str(body, "user"), _str(body, "view_id")
         async with driver_lock:
-            await _record(stack.fake, view_id, body.get("values"))
+            _record(stack.fake, view_id, body.get("values"))
             try:
                 response = await driver.submit(user, view_id)
             except ClientValidationError as refused:  # Slack's own client-side checks
@@ -203,7 +203,7 @@ def _choice(action: dict[str, Any]) -> dict[str, Any]:
     return {"value": action.get(key)} if key else {}
 
 
-async def _record(fake: FakeSlack, view_id: str, values: Any) -> None:
+def _record(fake: FakeSlack, view_id: str, values: Any) -> None:
     """Store the modal's current input (Slack's client sends it with every interaction)."""
     if not isinstance(values, dict):
         return
