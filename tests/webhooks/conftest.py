@@ -33,6 +33,12 @@ from .support import WEBHOOK_SECRET, postgres_database, sign
 BOT_TOKEN = "xoxb-webhooks-test-4d2c9e7a1b"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "soak: long end-to-end runs with real serve processes (deselect: -m 'not soak')"
+    )
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     if request.param == "sqlite":

@@ -1,0 +1,415 @@
+"""What one outbox job does in Slack, exactly once (the `Notifier` runs these).
+
+* Booking made through the app: a thread reply under its confirmation message, then
+  `chat.update` of that message, but only when this update is what the booking now shows
+  (an older update arriving late gets its reply, marked as late, and never overwrites a
+  newer status). If the channel is gone (`not_in_channel`, `channel_not_found`,
+  `is_archived`), the update goes to the booker's DM instead.
+* Any other booking: a notice in every channel whose subscription matches.
+
+Exactly once: each successful post is recorded in the job's `progress` before the next
+step. A post can still land unrecorded (a timeout or 5xx whose message Slack did post, or
+a crash between Slack's answer and our write); such a job is *suspect*, and before posting
+again it looks for its own message by the `metadata` every post carries. A job is suspect
+when it was retried after an ambiguous failure, or claimed again after its worker died
+(`attempts` higher than the releases it recorded itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.service.pacing import ChannelPacer
+from bot.slack.blocks.booking import booking_message
+from bot.slack.blocks.status import (
+    StatusChange,
+    status_direct_message,
+    status_thread_reply,
+    subscription_notice,
+)
+
+if TYPE_CHECKING:
+    from bot.store import BookingRecord, OutboxJob, Store
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT_TYPE = "bookable_status_update"
+CHANNEL_LOST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+THREAD_GONE = frozenset({"thread_not_found"})
+# chat.update cannot succeed later either; the thread reply already carries the news.
+UPDATE_IMPOSSIBLE = CHANNEL_LOST | frozenset(
+    {"message_not_found", "cant_update_message", "edit_window_closed"}
+)
+# Nobody to tell: the booker's account is gone.
+DM_IMPOSSIBLE = frozenset({"user_not_found", "user_disabled", "cannot_dm_bot"})
+LOOKUP_PAGES = 10
+MIN_DELAY = 0.05
+
+
+class Paced(Exception):
+    """The channel's send slot is `delay` seconds away: release the job until then."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__("waiting for the channel's send slot")
+        self.delay = delay
+
+
+class HandBack(Exception):
+    """Not enough lease left for another Slack call, or the worker is stopping."""
+
+
+class LeaseLost(Exception):
+    """Another worker owns the job now: stop touching it."""
+
+
+def rate_limited(error: SlackApiError) -> bool:
+    return error.response.status_code == 429 or error_code(error) == "ratelimited"
+
+
+def error_code(error: SlackApiError) -> str | None:
+    data = error.response.data
+    return str(data.get("error")) if isinstance(data, dict) and data.get("error") else None
+
+
+def retry_after(error: SlackApiError) -> float:
+    headers = error.response.headers or {}
+    raw = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        return max(float(raw), MIN_DELAY) if raw is not None else 1.0
+    except (TypeError, ValueError):
+        return 1.0
+
+
+@dataclass
+class JobRun:
+    """One attempt at one job."""
+
+    job: OutboxJob
+    deadline: float  # loop time after which the lease may be gone
+    progress: dict[str, Any] = field(default_factory=dict)
+    suspect: bool = False  # an earlier attempt may have posted without recording it
+    posting: bool = False  # a chat.postMessage was sent and has not answered
+
+    @classmethod
+    def start(cls, job: OutboxJob, deadline: float) -> JobRun:
+        progress = dict(job.progress)
+        unexplained = job.attempts > int(progress.get("releases", 0))
+        return cls(job, deadline, progress, suspect=unexplained or bool(progress.get("suspect")))
+
+    def release_record(self, *, ambiguous: bool) -> dict[str, Any]:
+        """Progress to write before releasing the job. Each release raises `attempts` by one,
+        so it is counted; a suspicion not yet resolved, or a post of this attempt that may
+        have landed unseen, carries over as `suspect`."""
+        return {"releases": self.job.attempts + 1, "suspect": ambiguous or self.suspect}
+
+
+class StatusDelivery:
+    """The Slack side of a job; the Notifier owns leases, retries and the worker loop."""
+
+    def __init__(
+        self,
+        store: Store,
+        worker_id: str,
+        *,
+        slack: Callable[[], AsyncWebClient],
+        pacer: ChannelPacer,
+        slack_timeout: float,
+        max_hold: float,
+        come_back_early: float,
+        stopping: asyncio.Event,
+    ) -> None:
+        self._store = store
+        self._worker_id = worker_id
+        self._slack = slack
+        self._pacer = pacer
+        self._slack_timeout = slack_timeout
+        self._max_hold = max_hold
+        self._come_back_early = come_back_early
+        self._stopping = stopping
+
+    async def save(self, run: JobRun, **updates: Any) -> None:
+        run.progress.update(updates)
+        if not await self._store.mark_outbox_progress(run.job.id, self._worker_id, updates):
+            raise LeaseLost
+
+    def _before_slack_call(self, run: JobRun) -> None:
+        if self._stopping.is_set():
+            raise HandBack("worker stopping")
+        if asyncio.get_running_loop().time() + self._slack_timeout > run.deadline:
+            raise HandBack("lease ending")
+
+    async def deliver(self, run: JobRun) -> None:
+        record = await self._store.get_booking(run.job.booking_id)
+        if record is None:
+            await self._notify_subscribers(run)
+        else:
+            await self._notify_booker(run, record)
+
+    # --- bookings made through the app ------------------------------------------------
+
+    async def _notify_booker(self, run: JobRun, record: BookingRecord) -> None:
+        job = run.job
+        old = await self._store.status_before(job.booking_id, job.last_update)
+        if await self._store.apply_status(job.booking_id, job.status, job.last_update):
+            current = replace(record, status=job.status, last_update=job.last_update)
+        else:
+            current = await self._store.get_booking(job.booking_id) or record
+        # From the stored record, not apply_status's answer: a retry after a crash between
+        # the two still updates the message.
+        shown = current.status == job.status and current.last_update == job.last_update
+        change = StatusChange(
+            new=job.status,
+            old=old,
+            reason=_text(job.payload.get("reason")),
+            late=not shown and _newer(current.last_update, job.last_update),
+            changed_at=job.last_update,
+        )
+        if not run.progress.get("channel_lost"):
+            try:
+                await self._reply_in_channel(run, current, change)
+            except SlackApiError as error:
+                code = error_code(error)
+                if code not in CHANNEL_LOST:
+                    raise
+                log.info(
+                    "booking %s: channel unavailable (%s); telling the booker by DM",
+                    job.booking_id, code,
+                )  # fmt: skip
+                await self.save(run, channel_lost=code)
+        if run.progress.get("channel_lost"):
+            await self._direct_message(run, current, change)
+        elif shown and current.message_ts:
+            await self._update_message(run, current)
+
+    async def _reply_in_channel(
+        self, run: JobRun, record: BookingRecord, change: StatusChange
+    ) -> None:
+        if record.message_ts and not run.progress.get("thread_gone"):
+            try:
+                await self._post(
+                    run, "reply_ts", record.channel_id, status_thread_reply(change),
+                    thread_ts=record.message_ts,
+                )  # fmt: skip
+                return
+            except SlackApiError as error:
+                if error_code(error) not in THREAD_GONE:
+                    raise
+                await self.save(run, thread_gone=True)
+        # No confirmation message to reply under: a standalone update naming the booking.
+        await self._post(
+            run, "post_ts", record.channel_id, _standalone(record, change, channel_lost=False)
+        )
+
+    async def _direct_message(
+        self, run: JobRun, record: BookingRecord, change: StatusChange
+    ) -> None:
+        dm = run.progress.get("dm_channel")
+        if not dm:
+            self._before_slack_call(run)
+            try:
+                opened = await self._slack().conversations_open(users=record.user_id)
+            except SlackApiError as error:
+                if error_code(error) not in DM_IMPOSSIBLE:
+                    raise
+                log.warning(
+                    "booking %s: cannot DM the booker (%s); update not delivered",
+                    record.booking_id, error_code(error),
+                )  # fmt: skip
+                await self.save(run, undeliverable=error_code(error))
+                return
+            dm = str(opened["channel"]["id"])
+            await self.save(run, dm_channel=dm)
+        await self._post(run, "dm_ts", dm, _standalone(record, change, channel_lost=True))
+
+    async def _update_message(self, run: JobRun, record: BookingRecord) -> None:
+        assert record.message_ts is not None
+        self._before_slack_call(run)
+        message = booking_message(record)
+        try:
+            await self._slack().chat_update(
+                channel=record.channel_id,
+                ts=record.message_ts,
+                text=message["text"],
+                blocks=message["blocks"],
+            )
+        except SlackApiError as error:
+            if error_code(error) not in UPDATE_IMPOSSIBLE:
+                raise
+            log.warning(
+                "booking %s: confirmation message cannot be updated (%s)",
+                record.booking_id, error_code(error),
+            )  # fmt: skip
+
+    # --- bookings made elsewhere: channel subscriptions -------------------------------
+
+    async def _notify_subscribers(self, run: JobRun) -> None:
+        job = run.job
+        venue = job.venue_name or _text(job.payload.get("venueName"))
+        group = job.group_name or _text(job.payload.get("venueGroupName"))
+        subscriptions = await self._store.matching_subscriptions(
+            venue_name=venue, group_name=group, status=job.status
+        )
+        channels = sorted({subscription.channel_id for subscription in subscriptions})
+        if not channels:
+            return
+        old = await self._store.status_before(job.booking_id, job.last_update)
+        change = StatusChange(
+            new=job.status, old=old, reason=_text(job.payload.get("reason")),
+            changed_at=job.last_update,
+        )  # fmt: skip
+        notice = subscription_notice(
+            change,
+            venue_name=venue,
+            group_name=group,
+            date=_date(job.payload.get("date")),
+            time=_text(job.payload.get("time")),
+            party_size=_int(job.payload.get("partySize")),
+            reference=_text(job.payload.get("reference")),
+        )
+        for channel in channels:
+            key = f"posted:{channel}"
+            try:
+                await self._post(run, key, channel, notice)
+            except SlackApiError as error:
+                code = error_code(error)
+                if code not in CHANNEL_LOST:
+                    raise
+                log.warning("subscription channel %s unavailable (%s); skipped", channel, code)
+                await self.save(run, **{key: f"skipped:{code}"})
+
+    # --- posting exactly once ----------------------------------------------------------
+
+    async def _post(
+        self,
+        run: JobRun,
+        key: str,
+        channel: str,
+        message: dict[str, Any],
+        *,
+        thread_ts: str | None = None,
+    ) -> str:
+        """Post unless `progress[key]` says it was posted; returns the message ts."""
+        done = run.progress.get(key)
+        if done:
+            return str(done)
+        if run.suspect:
+            # Only the first unrecorded post of a job can have been in flight before.
+            found = await self._find_posted(run, channel, thread_ts)
+            run.suspect = False
+            if found:
+                await self.save(run, **{key: found})
+                return found
+        await self._pace(run, channel)
+        self._before_slack_call(run)
+        spacing = self._pacer.gate(channel)  # actual sends spaced, whatever the plan said
+        if spacing > 0:
+            await asyncio.sleep(spacing)
+        run.posting = True
+        try:
+            response = await self._slack().chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=message["text"],
+                blocks=message["blocks"],
+                metadata={
+                    "event_type": METADATA_EVENT_TYPE,
+                    "event_payload": {"job_id": run.job.id, "event_id": run.job.event_id},
+                },
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as error:
+            if rate_limited(error):
+                self._pacer.pause(channel, retry_after(error))
+            raise
+        finally:
+            self._pacer.release((run.job.id, channel))
+        run.posting = False
+        ts = str(response["ts"])
+        await self.save(run, **{key: ts})
+        return ts
+
+    async def _pace(self, run: JobRun, channel: str) -> None:
+        wait = self._pacer.reserve(channel, (run.job.id, channel))
+        if wait > self._max_hold:
+            # Come back a little before the slot (claims are polled) and wait out the rest.
+            raise Paced(max(MIN_DELAY, wait - self._come_back_early))
+        if wait > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), wait)
+
+    async def _find_posted(self, run: JobRun, channel: str, thread_ts: str | None) -> str | None:
+        """The ts of a message this job already posted (found by its metadata), if any."""
+        client = self._slack()
+        cursor: str | None = None
+        for _ in range(LOOKUP_PAGES):
+            self._before_slack_call(run)
+            if thread_ts:
+                response = await client.conversations_replies(
+                    channel=channel, ts=thread_ts, include_all_metadata=True, limit=200,
+                    cursor=cursor,
+                )  # fmt: skip
+            else:  # newest first: a post from an earlier attempt is recent
+                response = await client.conversations_history(
+                    channel=channel, include_all_metadata=True, limit=200, cursor=cursor
+                )
+            for message in response.get("messages") or []:
+                if _is_from_job(message, run.job):
+                    log.info("outbox job %s: found its earlier post; not posting again", run.job.id)
+                    return str(message["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
+
+
+def _standalone(
+    record: BookingRecord, change: StatusChange, *, channel_lost: bool
+) -> dict[str, Any]:
+    return status_direct_message(
+        change,
+        venue_name=record.venue_name,
+        date=record.date,
+        time=record.time,
+        party_size=record.party_size,
+        reference=record.operator_ref,
+        channel_lost=channel_lost,
+    )
+
+
+def _is_from_job(message: dict[str, Any], job: OutboxJob) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return (
+        metadata.get("event_type") == METADATA_EVENT_TYPE
+        and str(payload.get("job_id")) == str(job.id)
+        and str(payload.get("event_id")) == str(job.event_id)
+    )
+
+
+def _newer(shown: dt.datetime | None, this: dt.datetime | None) -> bool:
+    return shown is not None and (this is None or shown > this)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
