@@ -232,7 +232,12 @@ class SandboxState:
             "token_requests": self.counters.token_requests,
             "api_requests": self.counters.api_requests,
             "bookings": [
-                {**b.to_api(), "webhookStatus": b.webhook_status, "reason": b.reason}
+                {
+                    **b.to_api(),
+                    "venueName": b.venue_name,
+                    "webhookStatus": b.webhook_status,
+                    "reason": b.reason,
+                }
                 for b in self.bookings.values()
             ],
             "webhook": {"callbackUrl": webhook.callback_url} if webhook else None,
