@@ -85,6 +85,10 @@ class FakeSlackControl:
         data = response.json()
         return list(data["calls"]), int(data["next"])
 
+    async def call_index(self) -> int:
+        """How many calls the fake has recorded: pass as `since` to see only later ones."""
+        return int((await self.stats())["total"])
+
     async def stats(self) -> dict[str, Any]:
         response = await self._http.get("/_bench/stats")
         response.raise_for_status()
@@ -101,6 +105,14 @@ class FakeSlackControl:
 
     async def reset(self) -> None:
         (await self._http.post("/_bench/reset")).raise_for_status()
+
+    async def book(self, app_url: str, *, user: str, channel: str, query: str) -> dict[str, Any]:
+        """A booking made through the app by `user` in `channel` (see bench.booking_flow)."""
+        body = {"app_url": app_url, "user": user, "channel": channel, "query": query}
+        response = await self._http.post("/_bench/book", json=body, timeout=120.0)
+        if response.status_code != 200:
+            raise RuntimeError(f"booking through Slack failed: {response.text[:300]}")
+        return dict(response.json())
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bench.slack_requests import BENCH_USER_PREFIX, bench_channel_ids, bench_user_ids
-from bot.devtools.fake_slack import BOT_USER_ID, Channel, FakeSlack, User
+from bot.devtools.fake_slack import BOT_USER_ID, Channel, FakeSlack, SlackDriver, User
 
 MAX_MINT = 20_000
 
@@ -39,6 +39,7 @@ class BenchFakeSlack:
             Route("/_bench/stats", self.stats, methods=["GET"]),
             Route("/_bench/rate", self.rate, methods=["POST"]),
             Route("/_bench/reset", self.reset, methods=["POST"]),
+            Route("/_bench/book", self.book, methods=["POST"]),
         ]
 
     def _add_users(self) -> None:
@@ -78,8 +79,14 @@ class BenchFakeSlack:
             by_method = collections.Counter(call.method for call in self.fake._calls)
             by_status = collections.Counter(str(call.http_status) for call in self.fake._calls)
             limited = self.fake.rate_limited_count
+            total = len(self.fake._calls)
         return JSONResponse(
-            {"calls": dict(by_method), "statuses": dict(by_status), "rate_limited": limited}
+            {
+                "calls": dict(by_method),
+                "statuses": dict(by_status),
+                "rate_limited": limited,
+                "total": total,
+            }
         )
 
     async def rate(self, request: Request) -> Response:
@@ -87,6 +94,24 @@ class BenchFakeSlack:
         self.fake.rate_per_channel = body.get("rate_per_channel")
         self.fake.burst = int(body.get("burst", self.fake.burst))
         return JSONResponse({"rate_per_channel": self.fake.rate_per_channel})
+
+    async def book(self, request: Request) -> Response:
+        """{"app_url", "user", "channel", "query"}: make a real booking through the app."""
+        from bench.booking_flow import book_through_slack  # only this endpoint needs the app
+
+        body: dict[str, Any] = await request.json()
+        driver = SlackDriver(self.fake, str(body["app_url"]), self.fake.signing_secret)
+        try:
+            made = await book_through_slack(
+                self.fake,
+                driver,
+                user=str(body["user"]),
+                channel=str(body["channel"]),
+                query=str(body["query"]),
+            )
+        except (RuntimeError, TimeoutError, LookupError) as error:
+            return JSONResponse({"error": f"{type(error).__name__}: {error}"}, status_code=500)
+        return JSONResponse(made)
 
     async def reset(self, request: Request) -> Response:
         self.fake.reset()
