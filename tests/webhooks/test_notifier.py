@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.devtools.fake_slack import BOT_USER_ID, Channel, FakeSlack
 from bot.service.notifier import METADATA_EVENT_TYPE, Notifier
@@ -273,6 +274,33 @@ async def test_pacing_draws_no_429_and_other_channels_are_not_held_up(
     quiet_at = next(c.at for c in posts if c.args["channel"] == "C_QUIET")
     last_busy_at = max(c.at for c in posts if c.args["channel"] == "C_GENERAL")
     assert quiet_at < last_busy_at  # the quiet channel did not queue behind the busy one
+    assert fake.calls_to("conversations.replies") == []  # no needless lookups
+
+
+@pytest.mark.parametrize("fake_options", [{"rate_per_channel": 2.0, "burst": 2}])
+@pytest.mark.parametrize(
+    "settings_overrides", [{"notifier_channel_rate": 2.0, "notifier_channel_burst": 2}]
+)
+async def test_jobs_paced_far_ahead_go_back_to_the_outbox_and_keep_their_slot(
+    webhook_server: Callable[..., WebhookServer],
+    store: Store,
+    fake: FakeSlack,
+    make_notifier: Callable[..., Notifier],
+    drain_outbox: Drain,
+) -> None:
+    busy = [await seed_booking(store, fake, f"29|CO|s{i}") for i in range(5)]
+    body = envelope(*(booking_json(r.booking_id, "confirmed", at(1)) for r in busy))
+    assert (await webhook_server().post(body)).status_code == 204
+
+    # Slots at 0, 0.5, 1, 1.5 and 2 s: the last two are further off than the 1 s hold.
+    await drain_outbox(make_notifier(max_hold=1.0), store)
+
+    assert all(len(fake.thread("C_GENERAL", r.message_ts or "")) == 1 for r in busy)
+    assert fake.rate_limited_count == 0
+    assert fake.calls_to("conversations.replies") == []  # a paced job is not suspect
+    async with store.engine.connect() as connection:
+        errors = (await connection.execute(text("SELECT last_error FROM outbox"))).scalars()
+        assert sum(1 for e in errors if e and "send slot" in e) >= 1
 
 
 async def test_restart_mid_run_loses_and_doubles_nothing(
@@ -309,3 +337,39 @@ async def test_restart_mid_run_loses_and_doubles_nothing(
         assert len(set(_job_ids(replies))) == 2
         parent = fake.message("C_GENERAL", record.message_ts or "")
         assert parent is not None and "Completed" in parent["text"]
+
+
+@pytest.mark.parametrize("ghost_posted", [True, False])
+async def test_a_worker_that_died_mid_post_is_neither_repeated_nor_lost(
+    webhook_server: Callable[..., WebhookServer],
+    store: Store,
+    fake: FakeSlack,
+    make_notifier: Callable[..., Notifier],
+    drain_outbox: Drain,
+    ghost_posted: bool,
+) -> None:
+    record = await seed_booking(store, fake, "29|CO|ghost")
+    assert record.message_ts is not None
+    await webhook_server().post(envelope(booking_json("29|CO|ghost", "confirmed", at(1))))
+    # A worker claims the job and dies (kill -9): maybe after Slack took its post.
+    [job] = await store.claim_outbox("ghost", limit=1, lease_seconds=1.0)
+    if ghost_posted:
+        with fake.lock:
+            fake.workspace.messages.post(
+                "C_GENERAL",
+                text="Booking status: Confirmed",
+                thread_ts=record.message_ts,
+                metadata={
+                    "event_type": METADATA_EVENT_TYPE,
+                    "event_payload": {"job_id": job.id, "event_id": job.event_id},
+                },
+            )
+    await asyncio.sleep(1.2)  # the lease runs out
+
+    await drain_outbox(make_notifier(), store)
+
+    assert len(fake.thread("C_GENERAL", record.message_ts)) == 1
+    assert len(fake.calls_to("conversations.replies")) == 1
+    assert len(fake.calls_to("chat.postMessage")) == (0 if ghost_posted else 1)
+    parent = fake.message("C_GENERAL", record.message_ts)
+    assert parent is not None and "Confirmed" in parent["text"]
