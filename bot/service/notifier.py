@@ -244,7 +244,11 @@ class Notifier:
     ) -> None:
         try:
             await self._delivery.save(run, **run.release_record(ambiguous=ambiguous), **extra)
-            await self._store.reschedule_outbox(run.job.id, self.worker_id, delay=delay, error=why)
+            released = await self._store.reschedule_outbox(
+                run.job.id, self.worker_id, delay=delay, error=why
+            )
+            if not released:
+                raise LeaseLost
         except LeaseLost:
             log.warning("outbox job %s: lease lost to another worker", run.job.id)
         except Exception:

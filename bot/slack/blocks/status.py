@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from slack_sdk.models.blocks import Block
+
 from bot.slack.blocks.common import context, human_date, message, section
 from bot.slack.mrkdwn import bold, clip_line
 
@@ -87,7 +89,7 @@ def _build(
     lines = [f"{emoji} {prefix}{_transition(change, emphasis=True)}", *details]
     if change.reason and change.reason.strip():
         lines.append(f"Reason: {clip_line(change.reason, REASON_LIMIT)}")
-    blocks = [section("\n".join(lines))]
+    blocks: list[Block] = [section("\n".join(lines))]
     notes = _notes(change)
     if notes:
         blocks.append(context(*notes))
