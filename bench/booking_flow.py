@@ -37,27 +37,9 @@ async def book_through_slack(
         return fresh[-1] if fresh else None
 
     found = await _wait(fake, results, "search results")
-    button = _book_buttons(found)[0]
-    await driver.click(user, found, button["action_id"], value=button["value"], channel_id=channel)
-
-    def form() -> dict[str, Any] | None:
-        view = fake.current_view(user)
-        if view is None or view["callback_id"] != ids.BOOKING_CALLBACK:
-            return None
-        slots = _slot_options(view)
-        return view if slots else None
-
-    try:
-        view = await _wait(fake, form, "the booking form with times")
-    except TimeoutError as error:
-        shown = fake.current_view(user) or {}
-        texts = [str((b.get("text") or {}).get("text", "")) for b in shown.get("blocks") or []]
-        shows = " | ".join(text for text in texts if text)[:200]
-        raise TimeoutError(f"{error}; the modal shows: {shows}") from None
-    slot = ids.SLOT
-    await driver.choose_option(
-        view["id"], slot.block_id, slot.action_id, _slot_options(view)[0]["value"]
-    )
+    view = await _form_with_times(fake, driver, user, channel, found)
+    first_time = _slot_options(view)[0]["value"]
+    await driver.choose_option(view["id"], ids.SLOT.block_id, ids.SLOT.action_id, first_time)
     await driver.type_value(view["id"], ids.PHONE.block_id, ids.PHONE.action_id, PHONE)
     await driver.submit(user, view["id"])
     if driver.last_problem or driver.last_errors:
@@ -77,6 +59,33 @@ async def book_through_slack(
         "channel": channel,
         "ts": message["ts"],
     }
+
+
+async def _form_with_times(
+    fake: FakeSlack, driver: SlackDriver, user: str, channel: str, results: dict[str, Any]
+) -> dict[str, Any]:
+    """Click the Book buttons in turn until a form offers times (a product may not be
+    offered on that weekday); close each form that does not."""
+    shown = ""
+    for button in _book_buttons(results):
+        await driver.click(
+            user, results, button["action_id"], value=button["value"], channel_id=channel
+        )
+
+        def loaded() -> dict[str, Any] | None:
+            view = fake.current_view(user)
+            if view is None or view["callback_id"] != ids.BOOKING_CALLBACK:
+                return None
+            has_date = any(b.get("block_id") == ids.DATE.block_id for b in view["blocks"])
+            return view if has_date else None
+
+        view = await _wait(fake, loaded, "the booking form")
+        if _slot_options(view):
+            return view
+        texts = [str((b.get("text") or {}).get("text", "")) for b in view["blocks"]]
+        shown = " | ".join(text for text in texts if text)[:200]
+        await driver.close(user, view["id"])
+    raise RuntimeError(f"no product in the results offers times; the last form showed: {shown}")
 
 
 async def _wait(

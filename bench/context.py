@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 
 from bench.controls import FakeSlackControl, SandboxControl
+from bench.cpu import CpuMeter
 from bench.harness import Harness, Service
 
 
@@ -53,6 +54,11 @@ class BenchContext:
             database_url=database_url or self.sqlite_url(name),
             env=env,
         )
+
+    def cpu_meter(self, *services: Service) -> CpuMeter:
+        """Started meter over `services`, the sandbox, the fake Slack and this process."""
+        chosen = [*services, self.sandbox, self.fake]
+        return CpuMeter({s.name: s.process.pid for s in chosen}).start()
 
     @property
     def shared(self) -> tuple[Service, Service]:

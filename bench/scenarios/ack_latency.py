@@ -46,24 +46,38 @@ async def run(ctx: BenchContext) -> ScenarioResult:
             minted = await mint(fake_ctl, users, count // USERS + 1, message_ts=book[1]["ts"])
             signed = builder.mix(count, users, minted, book)
             ctx.say(f"ack: {rate}/s for {seconds:g} s, bare app")
+            meter = ctx.cpu_meter(bare)
             bare_run = await open_loop(ctx.session, to_target(signed, _events(bare)), rate)
+            bare_cpu = meter.stop()
             ctx.say(f"ack: {rate}/s for {seconds:g} s, our app")
             app, warm = warm or await ctx.start_app(f"ack-{rate}"), None
+            meter = ctx.cpu_meter(app)
             ours_run = await open_loop(ctx.session, to_target(signed, _events(app)), rate)
+            ours_cpu = meter.stop()
             ctx.harness.stop(app)
-            result.details[f"{rate}/s"] = {"bare": _summary(bare_run), "ours": _summary(ours_run)}
+            result.details[f"{rate}/s"] = {
+                "bare": {**_summary(bare_run), "cpu_seconds": bare_cpu},
+                "ours": {**_summary(ours_run), "cpu_seconds": ours_cpu},
+            }
             result.metrics += _rate_metrics(rate, ours_run, bare_run)
 
         pool_size = int(1000 * saturation_seconds)
         minted = await mint(fake_ctl, users, pool_size // USERS + 1, message_ts=book[1]["ts"])
         pool = builder.mix(pool_size, users, minted, book)
         ctx.say(f"ack: saturation, {SATURATION_USERS} users for {saturation_seconds:g} s, bare")
+        meter = ctx.cpu_meter(bare)
         bare_run = await _saturate(ctx, to_target(pool, _events(bare)), saturation_seconds)
+        bare_cpu = meter.stop()
         ctx.say(f"ack: saturation, {SATURATION_USERS} users for {saturation_seconds:g} s, ours")
         app = await ctx.start_app("ack-saturation")
+        meter = ctx.cpu_meter(app)
         ours_run = await _saturate(ctx, to_target(pool, _events(app)), saturation_seconds)
+        ours_cpu = meter.stop()
         ctx.harness.stop(app)
-        result.details["saturation"] = {"bare": _summary(bare_run), "ours": _summary(ours_run)}
+        result.details["saturation"] = {
+            "bare": {**_summary(bare_run), "cpu_seconds": bare_cpu},
+            "ours": {**_summary(ours_run), "cpu_seconds": ours_cpu},
+        }
         ours, theirs = _throughput(ours_run), _throughput(bare_run)
         result.metrics.append(
             Metric(
