@@ -44,8 +44,9 @@ class FormInput:
 
 
 def _element(values: dict[str, Any], target: ids.Field) -> dict[str, Any]:
-    block = values.get(target.block_id) or {}
-    element = block.get(target.action_id)
+    # Slack's shapes are not guaranteed: anything else counts as "not filled in".
+    block = values.get(target.block_id) if isinstance(values, dict) else None
+    element = block.get(target.action_id) if isinstance(block, dict) else None
     return element if isinstance(element, dict) else {}
 
 
@@ -61,8 +62,10 @@ def read_state(values: dict[str, Any]) -> FormInput:
         on = date.fromisoformat(picked) if isinstance(picked, str) else None
     except ValueError:
         on = None
-    slot = (_element(values, ids.SLOT).get("selected_option") or {}).get("value")
-    chosen = _element(values, ids.PREORDERS).get("selected_options") or []
+    option = _element(values, ids.SLOT).get("selected_option")
+    slot = option.get("value") if isinstance(option, dict) else None
+    chosen = _element(values, ids.PREORDERS).get("selected_options")
+    chosen = chosen if isinstance(chosen, list) else []
     return FormInput(
         date=on,
         party=_text(values, ids.PARTY) or None,
@@ -72,7 +75,9 @@ def read_state(values: dict[str, Any]) -> FormInput:
         email=_text(values, ids.EMAIL),
         phone=_text(values, ids.PHONE),
         notes=_text(values, ids.NOTES),
-        preorders=[o["value"] for o in chosen if isinstance(o, dict) and "value" in o],
+        preorders=[
+            o["value"] for o in chosen if isinstance(o, dict) and isinstance(o.get("value"), str)
+        ],
     )
 
 
