@@ -73,7 +73,13 @@ def build_asgi_app(
 
     async def slack_events(request: Request) -> Response:
         handler: AsyncSlackRequestHandler = state["handler"]  # type: ignore[assignment]
-        return await handler.handle(request)
+        try:
+            return await handler.handle(request)
+        except Exception as error:
+            # Bolt parses the body, assuming Slack's shapes, before it checks the signature,
+            # so a malformed body from anyone raises here: the sender's fault, not ours.
+            log.warning("Slack request rejected: malformed body (%s)", type(error).__name__)
+            return JSONResponse({"ok": False, "error": "malformed request"}, status_code=400)
 
     async def bookable_webhook(request: Request) -> Response:
         ingest: WebhookIngest = state["ingest"]  # type: ignore[assignment]
