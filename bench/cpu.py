@@ -12,12 +12,14 @@ import time
 
 import psutil
 
+GENERATOR = "load generator"
 
-def _process_seconds(process: psutil.Process) -> float:
+
+def _process_seconds(process: psutil.Process, *, children: bool = True) -> float:
     try:
         times = process.cpu_times()
         seconds = times.user + times.system
-        for child in process.children(recursive=True):
+        for child in process.children(recursive=True) if children else []:
             child_times = child.cpu_times()
             seconds += child_times.user + child_times.system
         return seconds
@@ -35,7 +37,7 @@ class CpuMeter:
 
     def __init__(self, pids: dict[str, int]) -> None:
         self._processes: dict[str, psutil.Process] = {}
-        for name, pid in {**pids, "load generator": os.getpid()}.items():
+        for name, pid in {**pids, GENERATOR: os.getpid()}.items():
             try:
                 self._processes[name] = psutil.Process(pid)
             except psutil.Error:
@@ -43,7 +45,11 @@ class CpuMeter:
         self._start: dict[str, float] = {}
 
     def _sample(self) -> dict[str, float]:
-        sample = {name: _process_seconds(p) for name, p in self._processes.items()}
+        # The generator's children are the services: count them once, under their names.
+        sample = {
+            name: _process_seconds(process, children=name != GENERATOR)
+            for name, process in self._processes.items()
+        }
         sample["machine"] = _machine_busy_seconds()
         sample["wall"] = time.monotonic()
         return sample
