@@ -1,6 +1,7 @@
 """What one outbox job does in Slack, exactly once (the `Notifier` runs these).
 
-* Booking made through the app: a thread reply under its confirmation message, then
+* Booking made through the app: for each change after its creation (the confirmation
+  message already shows the status it was made with), a thread reply under that message, then
   `chat.update` of that message, but only when this update is what the booking now shows
   (an older update arriving late gets its reply, marked as late, and never overwrites a
   newer status). If the channel is gone (`not_in_channel`, `channel_not_found`,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 METADATA_EVENT_TYPE = "bookable_status_update"
+CREATED_EVENT = "booking.created"
 CHANNEL_LOST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 THREAD_GONE = frozenset({"thread_not_found"})
 # chat.update cannot succeed later either; the thread reply already carries the news.
@@ -158,6 +160,11 @@ class StatusDelivery:
 
     async def _notify_booker(self, run: JobRun, record: BookingRecord) -> None:
         job = run.job
+        if job.event_type == CREATED_EVENT:
+            # The app posted the confirmation itself when it made the booking: the creation
+            # event is no news, so it only records the status, without a thread reply.
+            await self._store.apply_status(job.booking_id, job.status, job.last_update)
+            return
         old = await self._store.status_before(job.booking_id, job.last_update)
         if await self._store.apply_status(job.booking_id, job.status, job.last_update):
             current = replace(record, status=job.status, last_update=job.last_update)

@@ -105,9 +105,11 @@ def test_search_book_confirm_cancel(playground: Playground, browser: Any, artifa
     booking.locator(".reply-link").click()
     thread = page.locator("#thread .thread-pane")
     replies = thread.locator(".thread-messages > .message").filter(has_text="Status:")
-    # after the app's own "Pending" note, the venue's two changes, in order
-    expect(replies.nth(-2)).to_contain_text("Pending → Confirmed")
-    expect(replies.nth(-1)).to_contain_text("Confirmed → Cancelled")
+    # the parent, then the venue's two changes in order (the creation is the message itself)
+    expect(thread.locator(".thread-divider")).to_have_text("2 replies")
+    expect(replies).to_have_count(3)
+    expect(replies.nth(1)).to_contain_text("Pending → Confirmed")
+    expect(replies.nth(2)).to_contain_text("Confirmed → Cancelled")
     expect(booking).to_contain_text("Status: ❌ Cancelled")
     page.screenshot(path=artifacts / "playground-thread.png")
     assert not errors, errors

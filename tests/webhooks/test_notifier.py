@@ -58,6 +58,30 @@ async def test_reply_in_thread_then_update_the_confirmation_message(
     assert stored is not None and stored.status == "confirmed"
 
 
+async def test_creation_event_of_an_app_booking_adds_no_reply(
+    webhook_server: Callable[..., WebhookServer],
+    store: Store,
+    fake: FakeSlack,
+    make_notifier: Callable[..., Notifier],
+    drain_outbox: Drain,
+) -> None:
+    record = await seed_booking(store, fake, "29|CO|new")
+    assert record.message_ts is not None
+    server = webhook_server()
+    created = envelope(booking_json("29|CO|new", "pending", at(1)), event_type="booking.created")
+    assert (await server.post(created)).status_code == 204
+    await drain_outbox(make_notifier(), store)
+    assert fake.thread("C_GENERAL", record.message_ts) == []
+
+    assert (
+        await server.post(envelope(booking_json("29|CO|new", "confirmed", at(2))))
+    ).status_code == 204
+    await drain_outbox(make_notifier(), store)
+
+    [reply] = fake.thread("C_GENERAL", record.message_ts)
+    assert "Pending → " in _text(reply) and "Confirmed" in _text(reply)
+
+
 async def test_shuffled_updates_end_on_the_newest_status_without_stale_overwrites(
     webhook_server: Callable[..., WebhookServer],
     store: Store,
