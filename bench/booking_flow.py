@@ -53,7 +53,10 @@ async def book_through_slack(
         ]
         return posted[-1] if posted else None
 
-    message = await _wait(fake, confirmation, "the confirmation message")
+    try:
+        message = await _wait(fake, confirmation, "the confirmation message")
+    except TimeoutError as error:
+        raise TimeoutError(f"{error}; the modal shows: {_texts(fake.current_view(user))}") from None
     return {
         "booking_id": _cancel_buttons(message)[0]["value"],
         "channel": channel,
@@ -82,8 +85,7 @@ async def _form_with_times(
         view = await _wait(fake, loaded, "the booking form")
         if _slot_options(view):
             return view
-        texts = [str((b.get("text") or {}).get("text", "")) for b in view["blocks"]]
-        shown = " | ".join(text for text in texts if text)[:200]
+        shown = _texts(view)
         await driver.close(user, view["id"])
     raise RuntimeError(f"no product in the results offers times; the last form showed: {shown}")
 
@@ -95,6 +97,11 @@ async def _wait(
         return await fake.wait_for(found, within=WAIT)
     except TimeoutError:
         raise TimeoutError(f"no {what} within {WAIT:g} s") from None
+
+
+def _texts(view: dict[str, Any] | None) -> str:
+    texts = [str((b.get("text") or {}).get("text", "")) for b in (view or {}).get("blocks") or []]
+    return " | ".join(text for text in texts if text)[:200]
 
 
 def _book_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:

@@ -40,7 +40,17 @@ P95_GOAL_MS = 200.0
 NOTICE_RATE = 8.0  # webhooks/s over the notice channels: 0.8/s per channel
 ROUND_GAP = 1.0  # seconds between update rounds of the app's bookings (1/s per channel)
 POST, UPDATE = "chat.postMessage", "chat.update"
-BOOKING_QUERIES = ("search hawksmoor", "search pasta", "search saltwater", "search green fig")
+# One group per booking, so concurrent bookings never compete for the same table.
+BOOKING_QUERIES = (
+    "search group:hawksmoor",
+    'search group:"pasta nostra"',
+    "search group:saltwater",
+    'search group:"green fig"',
+    'search group:"copper kettle"',
+    'search group:"lantern house"',
+    "search group:dishoom",
+    'search group:"bancroft"',
+)
 
 
 @dataclass
@@ -64,7 +74,7 @@ def _venue(channel: str) -> str:
 async def run(ctx: BenchContext) -> ScenarioResult:
     result = ScenarioResult(NAME)
     notices = 16 if ctx.quick else 160
-    bookings, rounds = (2, 3) if ctx.quick else (8, 10)
+    bookings, rounds = (2, 3) if ctx.quick else (len(BOOKING_QUERIES), 10)
     burst_count = 15 if ctx.quick else 300
     await ctx.reset_fakes(rate_per_channel=PACE_PER_SECOND, burst=PACE_BURST)
     app = await ctx.start_app(
