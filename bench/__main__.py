@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         try:
             results = asyncio.run(_run_all(chosen, harness, quick=args.quick))
+        except KeyboardInterrupt:
+            print("interrupted: no results written", file=sys.stderr)
+            return 130
         finally:
             harness.close()
             rss.stop()

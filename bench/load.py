@@ -48,8 +48,9 @@ class LoadResult:
         return [o for o in self.outcomes if o.status not in statuses]
 
     def latencies(self) -> list[float]:
-        """Latencies of every request that got an HTTP answer (any status)."""
-        return [o.latency for o in self.outcomes if o.status is not None]
+        """Every request's latency; one that got no answer counts with the time it waited
+        (a timeout as the whole timeout), so failures push the percentiles up, not out."""
+        return [o.latency for o in self.outcomes]
 
     def percentile_ms(self, q: float) -> float:
         return percentile(self.latencies(), q) * 1000
