@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RESPONSE_URL_METHOD = "response_url"  # how response_url posts appear in `calls`
+SOCKET_MODE_METHOD = "apps.connections.open"  # authorised by the app-level token
 _TEXT_FIELDS = ("text", "blocks", "attachments", "view", "metadata")
 
 
@@ -53,6 +54,7 @@ class FakeSlack:
         clock: Callable[[], float] = time.monotonic,
         trigger_ttl: float = TRIGGER_TTL,
         sse_max_seconds: float = 5.0,
+        app_token: str | None = None,
     ) -> None:
         self.bot_token = bot_token
         self.signing_secret = signing_secret
@@ -60,6 +62,8 @@ class FakeSlack:
         self.rate_per_channel = rate_per_channel
         self.burst = burst
         self.base_url: str | None = None  # set once the server runs: fake.base_url = server.url
+        self.app_token = app_token
+        self.socket_mode_url: str | None = None  # ws:// URL that apps.connections.open returns
         self.rate_limited_count = 0
         self._lock = threading.RLock()
         self._hub = EventHub()
@@ -91,6 +95,8 @@ class FakeSlack:
         token = bearer_token(request) or args.pop("token", None)
         if not token:
             return self._answer(method, args, 200, {"ok": False, "error": "not_authed"})
+        if method == SOCKET_MODE_METHOD:
+            return self._open_socket_mode(args, str(token))
         if not hmac.compare_digest(str(token).encode(), self.bot_token.encode()):
             return self._answer(method, args, 200, {"ok": False, "error": "invalid_auth"})
         with self._lock:
@@ -109,6 +115,22 @@ class FakeSlack:
         with self._lock:  # the change and its recorded call become visible together
             status, body = self._run(lambda: {"ok": True, **handler(self._workspace, args)})
             return self._answer(method, args, status, body)
+
+    def _open_socket_mode(self, args: dict[str, Any], token: str) -> Response:
+        """`apps.connections.open` takes the app-level token and hands out a WebSocket URL
+        (`socket_mode_url`, served by whoever plays Slack's Socket Mode side)."""
+        if self.app_token is None or not hmac.compare_digest(
+            token.encode(), self.app_token.encode()
+        ):
+            return self._answer(
+                SOCKET_MODE_METHOD, args, 200, {"ok": False, "error": "invalid_auth"}
+            )
+        if self.socket_mode_url is None:
+            body = {"ok": False, "error": "socket_mode_not_enabled"}
+            return self._answer(SOCKET_MODE_METHOD, args, 200, body)
+        return self._answer(
+            SOCKET_MODE_METHOD, args, 200, {"ok": True, "url": self.socket_mode_url}
+        )
 
     async def _response_url_endpoint(self, request: Request) -> Response:
         token = request.path_params["token"]
