@@ -101,10 +101,12 @@ class SlackDriver:
         }
         body = urlencode(fields).encode()
         response = await self._send(body, "application/x-www-form-urlencoded", signed, timestamp)
-        self._show_command_ack(response, channel, user)
+        self._show_command_ack(response, channel, user, fields["response_url"])
         return response
 
-    def _show_command_ack(self, response: httpx.Response, channel: Channel, user: User) -> None:
+    def _show_command_ack(
+        self, response: httpx.Response, channel: Channel, user: User, response_url: str
+    ) -> None:
         """Slack displays a non-empty ack body as a message (ephemeral unless in_channel)."""
         if self.last_problem is not None or not response.content.strip():
             return
@@ -118,7 +120,7 @@ class SlackDriver:
         if problems:
             self.last_problem = f"invalid blocks in the command's ack: {problems}"
             return
-        self.fake.show_interaction_response(channel.id, user.id, answer)
+        self.fake.show_interaction_response(channel.id, user.id, answer, response_url)
 
     # --- block actions ------------------------------------------------------------------
 

@@ -25,6 +25,8 @@ def post_to_response_url(ws: Workspace, token: str, payload: Any) -> dict[str, A
         ws.messages.delete(record.channel_id, original.ts)
         return {}
     content, warnings = message_content(payload)
+    if flag(payload, "replace_original") and original is None and record.message_ts is None:
+        record.ack_replaced = True  # the command's ack is still on its way to the client
     if flag(payload, "replace_original") and original is not None:
         content.setdefault("blocks", None)  # the whole message is replaced
         ws.messages.update(record.channel_id, original.ts, changes=content)

@@ -254,17 +254,24 @@ class FakeSlack:
             self._workspace.views.clear_stack(user_id)
 
     def show_interaction_response(
-        self, channel_id: str, user_id: str, body: dict[str, Any]
+        self, channel_id: str, user_id: str, body: dict[str, Any], response_url: str | None = None
     ) -> None:
-        """Slack shows a slash command's ack body as a message (ephemeral by default)."""
+        """Slack shows a slash command's ack body as a message (ephemeral by default); the
+        command's `response_url` can then replace it (`replace_original`)."""
         in_channel = body.get("response_type") == "in_channel"
+        token = response_url.rstrip("/").rsplit("/", 1)[-1] if response_url else None
         with self._lock:
-            self._workspace.messages.post(
+            record = self._workspace.response_urls.get(token) if token else None
+            if record is not None and record.ack_replaced:
+                return
+            shown = self._workspace.messages.post(
                 channel_id,
                 text=str(body.get("text") or ""),
                 blocks=body.get("blocks") or None,
                 ephemeral_to=None if in_channel else user_id,
             )
+            if record is not None and record.message_ts is None:
+                record.message_ts = shown.ts
 
     def note_app_output(self, text: str) -> None:
         """Remember something the app answered the driver, for `all_posted_texts()`."""

@@ -33,6 +33,8 @@ class ResponseUrl:
     message_ts: str | None  # the message a block action came from ("original")
     created_at: float
     uses: int = 0
+    # A follow-up replaced the command's ack before the client had shown it: don't show it.
+    ack_replaced: bool = False
 
 
 class Workspace:
