@@ -1,5 +1,5 @@
 """Search under Bookable's rate limit: 300 `/bookable search` commands from 100 users in
-one minute (quick: 8 s), drawn from ~30 realistic queries, against the sandbox's default
+one minute (quick: 6 s), drawn from ~30 realistic queries, against the sandbox's default
 limit of 200 calls per minute. Counts users who were shown an error (or nothing), and the
 Bookable calls the app made.
 
@@ -29,7 +29,7 @@ RESULT_PREFIXES = ("Venues", "No venues found")
 
 async def run(ctx: BenchContext) -> ScenarioResult:
     result = ScenarioResult(NAME)
-    seconds = 8.0 if ctx.quick else 60.0
+    seconds = 6.0 if ctx.quick else 60.0
     app = await ctx.start_app("search")
     sandbox_ctl, fake_ctl = ctx.sandbox_ctl, ctx.fake_ctl
     try:

@@ -1,4 +1,4 @@
-"""Token single flight: 1,000 (quick: 300) concurrent Bookable calls on a cold token cache,
+"""Token single flight: 1,000 (quick: 200) concurrent Bookable calls on a cold token cache,
 then as many more once the cached token is inside its refresh margin; count token requests.
 
 Ours: one `BookableClient` + `TokenProvider` (the app's classes) in this process, against
@@ -30,7 +30,7 @@ from bot.bookable.models import VenueQuery
 
 NAME = "token single flight"
 FULL_CALLS = 1000
-QUICK_CALLS = 300
+QUICK_CALLS = 200
 AUDIENCE = "api.bookabletech.com"
 REFRESH_MARGIN = 60.0  # Bookable's guidance, and the app's default
 QUERY = VenueQuery(venueName="dishoom", size=5)
