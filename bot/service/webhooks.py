@@ -24,6 +24,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from bot.bookable.models import WebhookEnvelope, WebhookStatus
+from bot.logging_setup import register_secret
 from bot.store.records import IncomingEvent
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class WebhookSecretCache:
         if age > self._ttl or self._value is None or (refresh and age > 1.0):
             self._value = await self._store.get_secret(SECRET_NAME)
             self._loaded_at = self._clock()
+            register_secret(self._value)  # masked in logs, also after a restart
         return self._value
 
 
