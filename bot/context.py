@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -18,8 +19,16 @@ from bot.service.booking import BookingService
 from bot.store import Store
 
 
-def slack_client(settings: Settings, *, with_retries: bool = True) -> AsyncWebClient:
-    """A Web API client for `SLACK_API_URL` (Slack, GovSlack, a proxy or the fake)."""
+def slack_client(
+    settings: Settings,
+    *,
+    with_retries: bool = True,
+    session: aiohttp.ClientSession | None = None,
+) -> AsyncWebClient:
+    """A Web API client for `SLACK_API_URL` (Slack, GovSlack, a proxy or the fake).
+
+    Pass one `session` per process: without it slack_sdk opens a new connection per call.
+    """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     handlers = (
         [
@@ -31,7 +40,11 @@ def slack_client(settings: Settings, *, with_retries: bool = True) -> AsyncWebCl
         else []
     )
     return AsyncWebClient(
-        token=token, base_url=str(settings.slack_api_url), timeout=10, retry_handlers=handlers
+        token=token,
+        base_url=str(settings.slack_api_url),
+        timeout=10,
+        retry_handlers=handlers,
+        session=session,
     )
 
 
@@ -42,6 +55,7 @@ class AppContext:
     store: Store
     slack: AsyncWebClient
     booking: BookingService
+    http_session: aiohttp.ClientSession
 
     @classmethod
     async def create(cls, settings: Settings, *, local_base: str | None = None) -> AppContext:
@@ -66,8 +80,11 @@ class AppContext:
             auth_url=settings.auth_url(local_base),
         )
         booking = BookingService(bookable, store, settings)
-        return cls(settings, bookable, store, slack_client(settings), booking)
+        session = aiohttp.ClientSession()
+        slack = slack_client(settings, session=session)
+        return cls(settings, bookable, store, slack, booking, session)
 
     async def aclose(self) -> None:
         await self.bookable.aclose()
         await self.store.close()
+        await self.http_session.close()

@@ -129,7 +129,10 @@ async def test_slash_command_over_socket_mode_is_acked_and_answered(
 
     message = await stack.fake.wait_for(results, within=15)
     assert "Dishoom Covent Garden" in message["text"]
-    assert any(ack.get("envelope_id") == "env-1" for ack in server.acks)
+    acked = await stack.fake.wait_for(
+        lambda: any(ack.get("envelope_id") == "env-1" for ack in server.acks), within=5
+    )
+    assert acked
     # The HTTP server keeps serving (Bookable's webhook needs it in Socket Mode too).
     async with httpx.AsyncClient() as client:
         assert (await client.get(f"{stack.app_url}/healthz")).status_code == 200
