@@ -41,6 +41,11 @@ def _record(row: Row[Any]) -> BookingRecord:
 class BookingsMixin(StoreCore):
     async def save_booking(self, record: BookingRecord) -> None:
         """Insert or update. A stored status newer than the record's is kept."""
+        async with self._write() as connection:
+            await connection.execute(self._booking_upsert(record))
+
+    def _booking_upsert(self, record: BookingRecord) -> Any:
+        """The upsert `save_booking` runs, for use inside another write transaction."""
         now = self._now()
         status = record.status.strip().lower()
         values = {
@@ -60,7 +65,7 @@ class BookingsMixin(StoreCore):
             bookings.c.last_update.is_(None),
             new.last_update > bookings.c.last_update,
         )
-        upsert = insert.on_conflict_do_update(
+        return insert.on_conflict_do_update(
             index_elements=[bookings.c.booking_id],
             set_={
                 **{
@@ -74,8 +79,6 @@ class BookingsMixin(StoreCore):
                 ),
             },
         )
-        async with self._write() as connection:
-            await connection.execute(upsert)
 
     async def set_booking_message(
         self,

@@ -34,10 +34,15 @@ class BookingRecord:
 
 @dataclass(frozen=True)
 class Submission:
-    """`new`: the caller owns the key and must finish or abandon it."""
+    """`new`: the caller owns the key and must finish or abandon it.
+
+    `context`: what the confirmation needs (stored at begin, so a webhook can finish a
+    submission whose create answer was lost); `finished_by`: "app" or "webhook"."""
 
     state: SubmissionState
     booking_id: str | None
+    context: dict[str, Any] | None = None
+    finished_by: str | None = None
 
 
 @dataclass(frozen=True)

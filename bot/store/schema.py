@@ -72,6 +72,10 @@ submissions = Table(
     Column("user_id", Id, nullable=False),
     Column("state", String(16), nullable=False),  # in_progress | done
     Column("booking_id", Id),
+    # What the confirmation needs if a webhook has to finish the submission (a create
+    # whose answer was lost); `finished_by` says who finished it: "app" or "webhook".
+    Column("context", Json),
+    Column("finished_by", String(16)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
