@@ -311,6 +311,9 @@ class WebhookBooking(_Model):
     venue_name: str | None = Field(default=None, alias="venueName")
     venue_group_name: str | None = Field(default=None, alias="venueGroupName")
     reason: str | None = None
+    # On Bookable's Booking object but not listed for webhooks; the sandbox echoes it and
+    # the app uses it to adopt a booking whose create answer was lost.
+    partner_booking_id: str | None = Field(default=None, alias="partnerBookingId", max_length=512)
 
 
 class WebhookEnvelope(_Model):

@@ -89,7 +89,9 @@ class SandboxBooking:
         }
 
     def to_webhook(self) -> dict[str, Any]:
-        """§8.2 WebhookBooking plus our extras: venueName, venueGroupName, reason."""
+        """§8.2 WebhookBooking plus our extras: venueName, venueGroupName, reason, and
+        partnerBookingId (on Bookable's Booking object; its webhook docs don't list it, so
+        echoing it is the sandbox's choice: the app matches lost create answers by it)."""
         location = {
             "address": self.location.get("address"),
             "city": self.location.get("city"),
@@ -132,4 +134,5 @@ class SandboxBooking:
             "venueName": self.venue_name,
             "venueGroupName": self.venue_group_name,
             "reason": self.reason,
+            "partnerBookingId": self.partner_booking_id,
         }

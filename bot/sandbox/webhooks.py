@@ -1,4 +1,8 @@
-"""`POST|PUT|DELETE /webhooks` and `POST /webhooks/test` (one callback per partner)."""
+"""`POST|PUT|DELETE /webhooks` and `POST /webhooks/test` (one callback per partner).
+
+Webhook bookings carry `partnerBookingId` (see `SandboxBooking.to_webhook`): Bookable's
+Booking object has it, its webhook docs don't list it; the sandbox echoes it.
+"""
 
 from __future__ import annotations
 

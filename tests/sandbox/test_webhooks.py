@@ -27,7 +27,7 @@ TUESDAY = 1
 
 def create_booking(sandbox: Sandbox, api: httpx.Client) -> dict[str, Any]:
     product = sandbox.product("Pasta Nostra Soho", "Dinner")
-    body = booking_body(next_weekday(TUESDAY), "18:00")
+    body = booking_body(next_weekday(TUESDAY), "18:00") | {"partnerBookingId": "view-key-1"}
     response = api.post(f"/venues/{product}/booking", json=body)
     assert response.status_code == 201
     return dict(response.json())
@@ -80,6 +80,7 @@ def test_booking_events_are_signed_and_complete(
     assert sent["venueGroupName"] == "Pasta Nostra"
     assert sent["reason"]
     assert sent["lastUpdate"] == booking["lastUpdate"]
+    assert sent["partnerBookingId"] == booking["partnerBookingId"] == "view-key-1"
 
 
 def test_changes_arrive_in_order_with_increasing_last_update(
