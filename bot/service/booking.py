@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Literal
 
-from bot.bookable.errors import BookableError
+from bot.bookable.errors import BookableError, ServerError, TransportError
 from bot.bookable.models import (
     Availability,
     Booking,
@@ -26,6 +26,7 @@ from bot.bookable.models import (
     VenueQuery,
 )
 from bot.config import Settings
+from bot.service.adoption import submission_context
 from bot.service.search import CoalescingCache
 from bot.store.records import BookingRecord
 
@@ -46,6 +47,8 @@ RECORD_STATUS = {
 }
 CANCELLED = "cancelled"
 REMEMBERED_VENUES = 2000
+# Bad gateway / gateway timeout: a proxy's answer, Bookable itself may have booked.
+AMBIGUOUS_STATUSES = frozenset({502, 504})
 
 
 def record_status(status: BookingStatus, requested: SlotType) -> str:
@@ -78,11 +81,21 @@ class BookingContext:
 
 @dataclass(frozen=True)
 class CreateOutcome:
-    """`created`: this call made the booking. `done`: an earlier submission already did
-    (record may be None if it was never stored). `in_progress`: another request is at it."""
+    """`created`: this call made the booking. `done`: an earlier submission, or a webhook
+    naming this one, already did (record may be None if it was never stored).
+    `in_progress`: another request is at it. `unconfirmed`: Bookable did not answer, so
+    it may have booked; the submission stays open and a webhook will confirm it."""
 
-    state: Literal["created", "done", "in_progress"]
+    state: Literal["created", "done", "in_progress", "unconfirmed"]
     record: BookingRecord | None = None
+
+
+def is_ambiguous(error: BookableError) -> bool:
+    """The create may have reached Bookable and been booked: no answer, or a gateway
+    between us and Bookable gave up waiting for it."""
+    if isinstance(error, TransportError):
+        return True
+    return isinstance(error, ServerError) and error.status in AMBIGUOUS_STATUSES
 
 
 class BookingService:
@@ -169,24 +182,27 @@ class BookingService:
     ) -> CreateOutcome:
         """Create at most one Bookable booking per `key` (the modal's idempotency key).
 
-        A Bookable refusal releases the key so the user can correct and submit again.
+        A Bookable refusal releases the key so the user can correct and submit again. When
+        Bookable may have booked without our hearing (see `is_ambiguous`), the key stays
+        taken and the outcome is `unconfirmed`: a webhook carrying the key as
+        `partnerBookingId` finishes it (`bot.service.adoption`).
         """
+        request = request.model_copy(update={"partner_booking_id": key})
         submission = await self.store.begin_submission(
-            key, team_id=where.team_id, user_id=where.user_id
+            key,
+            team_id=where.team_id,
+            user_id=where.user_id,
+            context=submission_context(where, request),
         )
         if submission.state == "done":
-            existing = (
-                await self.store.get_booking(submission.booking_id)
-                if submission.booking_id
-                else None
-            )
-            return CreateOutcome("done", existing)
+            return CreateOutcome("done", await self._stored(submission.booking_id))
         if submission.state == "in_progress":
             return CreateOutcome("in_progress")
-        request = request.model_copy(update={"partner_booking_id": key})
         try:
             result = await self.bookable.create_booking(where.composite_id, request)
-        except BookableError:
+        except BookableError as error:
+            if is_ambiguous(error):
+                return await self._unconfirmed(key, error)
             await self.store.abandon_submission(key)
             raise
         except BaseException:
@@ -194,9 +210,11 @@ class BookingService:
             log.exception("booking %s: create failed unexpectedly; submission kept", key)
             raise
         booking = result.data
-        await self.store.finish_submission(key, booking.id)
         record = self._record(where, request, booking)
-        await self.store.save_booking(record)
+        if not await self.store.finish_submission(key, booking.id, record=record):
+            # A webhook naming this submission got here first and confirmed it.
+            log.info("booking %s: already adopted from its webhook", booking.id)
+            return CreateOutcome("done", await self._stored(booking.id) or record)
         log.info(
             "booking %s created (%s) for submission %s, correlation id %s",
             booking.id,
@@ -205,6 +223,16 @@ class BookingService:
             result.correlation_id,
         )
         return CreateOutcome("created", record)
+
+    async def _unconfirmed(self, key: str, error: BookableError) -> CreateOutcome:
+        log.warning("booking for submission %s: no answer from Bookable (%s); kept", key, error)
+        current = await self.store.get_submission(key)
+        if current is not None and current.state == "done":  # its webhook was faster
+            return CreateOutcome("done", await self._stored(current.booking_id))
+        return CreateOutcome("unconfirmed")
+
+    async def _stored(self, booking_id: str | None) -> BookingRecord | None:
+        return await self.store.get_booking(booking_id) if booking_id else None
 
     def _record(
         self, where: BookingContext, request: BookingRequest, booking: Booking

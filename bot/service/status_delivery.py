@@ -6,6 +6,9 @@
   (an older update arriving late gets its reply, marked as late, and never overwrites a
   newer status). If the channel is gone (`not_in_channel`, `channel_not_found`,
   `is_archived`), the update goes to the booker's DM instead.
+* A booking the app asked for but never heard back about (the event's `partnerBookingId`
+  names an in-progress submission): adopted, i.e. recorded, and its confirmation posted
+  as the create would have (`bot.service.adoption`).
 * Any other booking: a notice in every channel whose subscription matches.
 
 Exactly once: each successful post is recorded in the job's `progress` before the next
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.service.adoption import adopted_record, partner_key
 from bot.service.pacing import ChannelPacer
 from bot.slack.blocks.booking import booking_message
 from bot.slack.blocks.status import (
@@ -51,6 +55,8 @@ THREAD_GONE = frozenset({"thread_not_found"})
 UPDATE_IMPOSSIBLE = CHANNEL_LOST | frozenset(
     {"message_not_found", "cant_update_message", "edit_window_closed"}
 )
+# A confirmation that can't go to the channel goes to the booker's DM (as on create).
+CONFIRM_ELSEWHERE = CHANNEL_LOST | frozenset({"restricted_action", "access_denied"})
 # Nobody to tell: the booker's account is gone.
 DM_IMPOSSIBLE = frozenset({"user_not_found", "user_disabled", "cannot_dm_bot"})
 LOOKUP_PAGES = 10
@@ -151,10 +157,63 @@ class StatusDelivery:
 
     async def deliver(self, run: JobRun) -> None:
         record = await self._store.get_booking(run.job.booking_id)
-        if record is None:
+        adopted = await self._adoption(run, record)
+        if adopted is not None:
+            await self._confirm(run, adopted)
+        elif record is None:
             await self._notify_subscribers(run)
         else:
             await self._notify_booker(run, record)
+
+    # --- a booking whose create answer was lost (bot.service.adoption) -----------------
+
+    async def _adoption(self, run: JobRun, record: BookingRecord | None) -> BookingRecord | None:
+        """The booking's record when this job is to post its confirmation: the event names
+        an in-progress submission (`partnerBookingId`), adopted now or by an earlier
+        attempt of this job. Finishing the submission decides it once, against the create's
+        own late answer too."""
+        job = run.job
+        key = partner_key(job.payload)
+        if key is None or (record is not None and record.message_ts):
+            return None
+        if record is None:
+            submission = await self._store.get_submission(key)
+            if submission is None or submission.state != "in_progress" or not submission.context:
+                return None
+            record = adopted_record(
+                job.booking_id, submission.context, job.payload,
+                status=job.status, last_update=job.last_update,
+            )  # fmt: skip
+            if record is None:
+                log.warning("submission %s: stored context unusable; not adopted", key)
+                return None
+        if not await self._store.adopt_submission(key, record):
+            return None
+        log.info("booking %s adopted from its webhook (submission %s)", job.booking_id, key)
+        return await self._store.get_booking(job.booking_id) or record
+
+    async def _confirm(self, run: JobRun, record: BookingRecord) -> None:
+        """The confirmation the create would have posted: in the search's channel, else
+        (a DM search, or the bot can't post there) in the booker's DM."""
+        message = booking_message(record)
+        channel = record.channel_id
+        if channel and not channel.startswith("D") and not run.progress.get("channel_lost"):
+            try:
+                ts = await self._post(run, "confirm_ts", channel, message)
+            except SlackApiError as error:
+                code = error_code(error)
+                if code not in CONFIRM_ELSEWHERE:
+                    raise
+                await self.save(run, channel_lost=code)
+            else:
+                await self._store.set_booking_message(
+                    record.booking_id, channel, ts, posted_in_dm=False
+                )
+                return
+        dm = await self._open_dm(run, record)
+        if dm is not None:
+            ts = await self._post(run, "dm_ts", dm, message)
+            await self._store.set_booking_message(record.booking_id, dm, ts, posted_in_dm=True)
 
     # --- bookings made through the app ------------------------------------------------
 
@@ -219,23 +278,30 @@ class StatusDelivery:
     async def _direct_message(
         self, run: JobRun, record: BookingRecord, change: StatusChange
     ) -> None:
+        dm = await self._open_dm(run, record)
+        if dm is not None:
+            await self._post(run, "dm_ts", dm, _standalone(record, change, channel_lost=True))
+
+    async def _open_dm(self, run: JobRun, record: BookingRecord) -> str | None:
+        """The booker's DM channel (recorded in progress); None if they can't get DMs."""
         dm = run.progress.get("dm_channel")
-        if not dm:
-            self._before_slack_call(run)
-            try:
-                opened = await self._slack().conversations_open(users=record.user_id)
-            except SlackApiError as error:
-                if error_code(error) not in DM_IMPOSSIBLE:
-                    raise
-                log.warning(
-                    "booking %s: cannot DM the booker (%s); update not delivered",
-                    record.booking_id, error_code(error),
-                )  # fmt: skip
-                await self.save(run, undeliverable=error_code(error))
-                return
-            dm = str(opened["channel"]["id"])
-            await self.save(run, dm_channel=dm)
-        await self._post(run, "dm_ts", dm, _standalone(record, change, channel_lost=True))
+        if dm:
+            return str(dm)
+        self._before_slack_call(run)
+        try:
+            opened = await self._slack().conversations_open(users=record.user_id)
+        except SlackApiError as error:
+            if error_code(error) not in DM_IMPOSSIBLE:
+                raise
+            log.warning(
+                "booking %s: cannot DM the booker (%s); not delivered",
+                record.booking_id, error_code(error),
+            )  # fmt: skip
+            await self.save(run, undeliverable=error_code(error))
+            return None
+        dm = str(opened["channel"]["id"])
+        await self.save(run, dm_channel=dm)
+        return dm
 
     async def _update_message(self, run: JobRun, record: BookingRecord) -> None:
         assert record.message_ts is not None

@@ -41,6 +41,7 @@ UNAVAILABLE = "Bookable isn't answering right now"
 BUSY = "Bookable is busy right now"
 SIGN_IN = "I can't sign in to Bookable"
 BOOKED = "Booked"
+NO_ANSWER = "Bookable didn't answer in time"
 
 
 async def command_answer(stack: ReliabilityStack, text: str, *needles: str) -> str:
@@ -168,12 +169,6 @@ def slow_link(make_stack: StackFactory) -> Iterator[tuple[ReliabilityStack, Slow
         link.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: a create that times out after reaching Bookable releases the "
-    "submission key (BookingService.create abandons it on TransportError), so submitting "
-    "again books a second table, and the first is never recorded",
-)
 async def test_bookable_timeout_on_create_never_books_twice(
     slow_link: tuple[ReliabilityStack, SlowLink],
 ) -> None:
@@ -197,3 +192,6 @@ async def test_bookable_timeout_on_create_never_books_twice(
     assert len(sandbox_bookings(stack)) == 1
     listing = await command_answer(stack, "bookings", "Your bookings", "no bookings")
     assert "Dishoom Covent Garden" in listing  # not lost either
+    # Told plainly, whichever came first: the webhook (booked) or the timeout.
+    assert BOOKED in view_text(outcome) or NO_ANSWER in view_text(outcome), view_text(outcome)
+    assert len(confirmations(stack)) == 1  # the confirmation is posted, once

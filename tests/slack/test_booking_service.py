@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from bot.bookable.client import BookableClient
-from bot.bookable.errors import Conflict
+from bot.bookable.errors import BookableError, Conflict
 from bot.bookable.models import BookingRequest, BookingStatus, SlotType
 from bot.config import load_settings
 from bot.devtools.serving import BackgroundServer
@@ -189,3 +189,64 @@ async def test_three_hundred_searches_fit_the_rate_limit(
                "botanist", "bramble", "harbour"]  # fmt: skip
     await asyncio.gather(*(service.search(words=queries[i % 10]) for i in range(300)))
     assert sandbox.state()["api_requests"] - before == 10
+
+
+@pytest.fixture
+async def impatient_service(
+    fresh_sandbox: Sandbox, tmp_path: Path
+) -> AsyncIterator[BookingService]:
+    """Gives up on Bookable after 0.3 s."""
+    settings = load_settings(
+        need_slack=False, _env_file=None, bookable_env="local", bookable_timeout=0.3,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/bot.db",
+    )  # fmt: skip
+    url = fresh_sandbox.url
+    bookable = BookableClient.from_settings(settings, api_url=url, auth_url=f"{url}/oauth/token")
+    store = await Store.connect(settings.database_url)
+    yield BookingService(bookable, store, settings)
+    await bookable.aclose()
+    await store.close()
+
+
+def _knobs(sandbox: Sandbox, **values: Any) -> None:
+    httpx.post(f"{sandbox.url}/_control/knobs", json=values, timeout=10).raise_for_status()
+
+
+async def test_no_answer_keeps_the_key_so_a_retry_cannot_book_twice(
+    impatient_service: BookingService, sandbox: Sandbox
+) -> None:
+    service = impatient_service
+    _, product = await _dinner(service)
+    on = next_weekday(2)
+    times = (await service.availability(product, on=on, party=2)).times
+    _knobs(sandbox, latency_ms=800)  # no answer in time: we can't know whether it booked
+    outcome = await service.create("key-5", _where(product), _request(on, times[0].time))
+    assert outcome.state == "unconfirmed"
+    _knobs(sandbox, latency_ms=0)
+    again = await service.create("key-5", _where(product), _request(on, times[0].time))
+    assert again.state == "in_progress"  # no second create (tests/reliability: it had booked)
+    await asyncio.sleep(1.0)  # the sandbox finishes the abandoned request
+    assert sandbox.state()["bookings"] == []
+    submission = await service.store.get_submission("key-5")
+    assert submission is not None and submission.context is not None
+    assert submission.context["venue_name"] == "Dishoom Covent Garden"
+    assert submission.context["time"] == times[0].time[:5]
+
+
+@pytest.mark.parametrize(("status", "kept"), [(504, True), (500, False)])
+async def test_only_a_gateway_error_leaves_the_create_unconfirmed(
+    status: int, kept: bool, service: BookingService, sandbox: Sandbox
+) -> None:
+    _, product = await _dinner(service)
+    on = next_weekday(2)
+    times = (await service.availability(product, on=on, party=2)).times
+    _knobs(sandbox, fail_next={"count": 4, "status": status})
+    if kept:
+        outcome = await service.create("key-6", _where(product), _request(on, times[0].time))
+        assert outcome.state == "unconfirmed"
+    else:
+        with pytest.raises(BookableError):
+            await service.create("key-6", _where(product), _request(on, times[0].time))
+    _knobs(sandbox, fail_next={"count": 0})
+    again = await service.create("key-6", _where(product), _request(on, times[0].time))
+    assert again.state == ("in_progress" if kept else "created")

@@ -51,6 +51,20 @@ def _input_blocks(view: dict[str, Any]) -> set[str]:
     }
 
 
+def unconfirmed_text(meta: ModalMeta) -> str:
+    """Bookable may have booked without answering: no retry offered (it could book twice),
+    the confirmation follows when its webhook names this submission."""
+    channel = meta.channel_id or ""
+    in_channel = channel and not channel.startswith("D")
+    where = f"in <#{channel}> (or in our DM)" if in_channel else "in our direct messages"
+    return (
+        ":warning: *Bookable didn't answer in time*, so I can't tell yet whether this "
+        "table was booked. It may well have gone through: if it did, I'll post the "
+        f"confirmation {where}. Please wait for it "
+        "before booking this again."
+    )
+
+
 def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     @app.view(ids.BOOKING_CALLBACK)
     async def submit_booking(
@@ -123,6 +137,9 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     ) -> None:
         if outcome.state == "in_progress":
             return  # the request that is booking will show the result
+        if outcome.state == "unconfirmed":
+            await shared.views.update(client, view_id, message_view(meta, unconfirmed_text(meta)))
+            return
         record = outcome.record
         if record is None:
             text = "This form was already submitted. See `/bookable bookings`."
