@@ -195,3 +195,32 @@ async def test_bookable_timeout_on_create_never_books_twice(
     # Told plainly, whichever came first: the webhook (booked) or the timeout.
     assert BOOKED in view_text(outcome) or NO_ANSWER in view_text(outcome), view_text(outcome)
     assert len(confirmations(stack)) == 1  # the confirmation is posted, once
+
+
+async def test_bookable_timeout_on_create_then_late_webhook_confirms_once(
+    slow_link: tuple[ReliabilityStack, SlowLink],
+) -> None:
+    """The other order: the timeout is shown first (no retry offered), and the booking's
+    webhook, delivered later, brings the confirmation and the record."""
+    stack, link = slow_link
+    registration = stack.sandbox.webhook if stack.sandbox else None
+    assert registration is not None
+    callback_url = registration.callback_url
+    registration.callback_url = f"http://127.0.0.1:{free_port()}/nobody"  # Bookable retries
+    form = await open_form(stack, await search(stack))
+    await fill_form(stack, form)
+    link.hold("POST", "/booking", 1.5)
+    await submit(stack, form)
+    outcome = await wait_for_outcome(stack, form["id"])
+    link.release()
+    assert NO_ANSWER in view_text(outcome), view_text(outcome)
+    assert "<#C_GENERAL>" in view_text(outcome)  # where the confirmation will be
+    assert slot_values(outcome) == []  # nothing to submit again
+    assert confirmations(stack) == []
+    registration.callback_url = callback_url
+    await wait_for_text(stack, "Booking at")
+    stack.settle()
+    assert len(sandbox_bookings(stack)) == 1
+    assert len(confirmations(stack)) == 1
+    listing = await command_answer(stack, "bookings", "Your bookings", "no bookings")
+    assert "Dishoom Covent Garden" in listing
