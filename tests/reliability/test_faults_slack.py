@@ -91,11 +91,6 @@ async def test_slack_rate_limit_on_the_result_view_is_waited_out(
     assert len(confirmations(stack)) == 1 and len(sandbox_bookings(stack)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: Bolt's respond() has no retries and tell() ignores its HTTP status, "
-    "so a response_url answered with 5xx/429 loses the results silently",
-)
 @pytest.mark.parametrize("status", [500, 429])
 async def test_search_results_survive_one_response_url_failure(
     stack: ReliabilityStack, status: int

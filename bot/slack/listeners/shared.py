@@ -3,12 +3,22 @@ answer when something fails."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.bookable.errors import BookableError
 from bot.slack.blocks.common import simple_message
@@ -38,14 +48,98 @@ def failure_text(error: BaseException, what: str) -> str:
     return explain(error, incident_id=incident).text
 
 
+# One retry for a response_url answered with 5xx/429 or a dropped connection: Bolt's own
+# respond() has none. Bounded so a retry never outlives the response_url's usefulness.
+RESPONSE_URL_TIMEOUT = 5  # seconds per attempt
+MAX_RETRY_AFTER = 3.0  # seconds; a longer Retry-After is cut to this
+
+
+class _ServerErrorRetry(AsyncServerErrorRetryHandler):
+    """Any 5xx, not just slack_sdk's 500/503 (short backoff: 0.5 s)."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code >= 500
+
+
+class _RateLimitRetry(AsyncRetryHandler):
+    """429: wait Retry-After (capped), like slack_sdk's handler but bounded."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code == 429
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        await asyncio.sleep(_retry_after(response))
+        state.increment_current_attempt()
+
+
+def _retry_after(response: HttpResponse | None) -> float:
+    headers = {k.lower(): v for k, v in (response.headers if response else {}).items()}
+    raw = headers.get("retry-after") or ["1"]
+    try:
+        seconds = float(raw[0] if isinstance(raw, list) else raw)
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def _retry_handlers() -> list[AsyncRetryHandler]:
+    # The handlers share one attempt counter, so together they allow a single retry.
+    return [AsyncConnectionErrorRetryHandler(), _ServerErrorRetry(), _RateLimitRetry()]
+
+
 async def tell(respond: Respond | None, payload: dict[str, Any], *, replace: bool = False) -> None:
-    """An ephemeral answer through response_url; a dead response_url is only logged."""
+    """An ephemeral answer through response_url, retried once; a dead response_url is
+    only logged."""
     if respond is None:
         return
+    message = {"response_type": "ephemeral", "replace_original": replace, **payload}
     try:
-        await respond(response_type="ephemeral", replace_original=replace, **payload)
-    except Exception:  # the user can't be told; don't hide the original problem
-        log.exception("could not answer through response_url")
+        status = await _send(respond, message)
+    except Exception as error:  # the user can't be told; don't hide the original problem
+        log.warning("could not answer through response_url (%s)", type(error).__name__)
+        return
+    if status is not None and status >= 300:
+        log.warning("could not answer through response_url: HTTP %s", status)
+
+
+async def _send(respond: Respond, message: dict[str, Any]) -> int | None:
+    """Post `message` to Bolt's respond's response_url with retries; other callables (no
+    response_url) are simply called. Returns the HTTP status when known."""
+    url = getattr(respond, "response_url", None)
+    if not isinstance(url, str) or not url:
+        result = await respond(**message)
+        return getattr(result, "status_code", None)
+    client = AsyncWebhookClient(
+        url=url,
+        timeout=RESPONSE_URL_TIMEOUT,
+        proxy=getattr(respond, "proxy", None),
+        ssl=getattr(respond, "ssl", None),
+        retry_handlers=_retry_handlers(),
+    )
+    response = await client.send_dict({k: v for k, v in message.items() if v is not None})
+    return response.status_code
 
 
 async def report_failure(error: BaseException, respond: Respond | None, what: str) -> None:
