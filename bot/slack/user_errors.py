@@ -51,6 +51,16 @@ _BY_CODE = {
     "RATE-R-001": "Bookable is busy right now (too many requests). Try again in a minute.",
 }
 
+CHECK_CREDENTIALS = (
+    "I can't sign in to Bookable at the moment. "
+    "An admin needs to check the app's Bookable credentials."
+)
+SIGN_IN_DOWN = "Bookable's sign-in service isn't answering right now; please try again in a minute."
+# Auth0 error codes that mean our client id/secret or grant were refused.
+_REFUSED_CREDENTIALS = frozenset(
+    {"access_denied", "invalid_client", "unauthorized_client", "invalid_grant"}
+)
+
 # Which modal input an error belongs under (block ids of input blocks only).
 _FIELD_BY_CODE = {
     SLOT_TAKEN: ids.SLOT.block_id,
@@ -85,14 +95,10 @@ def explain(error: BaseException, *, incident_id: str | None = None) -> UserMess
     if isinstance(error, RateLimited):
         wait = f" in about {int(error.retry_after) + 1} seconds" if error.retry_after else ""
         return UserMessage(_with_reference(f"Bookable is busy right now. Try again{wait}.", error))
+    if isinstance(error, TokenError) and not _credentials_refused(error):
+        return UserMessage(_with_reference(SIGN_IN_DOWN, error))
     if isinstance(error, TokenError | Unauthorized | Forbidden):
-        return UserMessage(
-            _with_reference(
-                "I can't sign in to Bookable at the moment. "
-                "An admin needs to check the app's Bookable credentials.",
-                error,
-            )
-        )
+        return UserMessage(_with_reference(CHECK_CREDENTIALS, error))
     if isinstance(error, ServerError | TransportError):
         return UserMessage(
             _with_reference("Bookable isn't answering right now. Please try again shortly.", error)
@@ -107,6 +113,15 @@ def explain(error: BaseException, *, incident_id: str | None = None) -> UserMess
     if isinstance(error, BookableError):
         return UserMessage(_with_reference("Something went wrong talking to Bookable.", error))
     return UserMessage(apology(incident_id or new_incident_id()))
+
+
+def _credentials_refused(error: TokenError) -> bool:
+    """The token endpoint said no to us (an admin must act), as opposed to being down,
+    rate-limited, unreachable or answering nonsense (wait and retry)."""
+    if error.error in _REFUSED_CREDENTIALS:
+        return True
+    status = error.status
+    return status is not None and 400 <= status < 500 and status != 429
 
 
 def apology(incident_id: str) -> str:

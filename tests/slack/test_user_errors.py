@@ -65,6 +65,40 @@ def test_failures_people_can_act_on(error: Exception, fragment: str) -> None:
     assert "<!channel>" not in text
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        TokenError("token endpoint answered HTTP 401", status=401, error="access_denied"),
+        TokenError("token endpoint answered HTTP 403", status=403),
+        TokenError("token endpoint answered HTTP 400", status=400, error="invalid_client"),
+        TokenError("refused", error="access_denied"),
+    ],
+)
+def test_refused_credentials_ask_an_admin(error: TokenError) -> None:
+    text = explain(error).text
+    assert "admin needs to check the app's Bookable credentials" in text
+    assert "try again" not in text
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        TokenError("token endpoint answered HTTP 503", status=503),
+        TokenError("token endpoint answered HTTP 500", status=500, correlation_id="corr-9"),
+        TokenError("token endpoint answered HTTP 429", status=429),
+        TokenError("token request timed out after 10 s"),
+        TokenError("token request failed: ConnectError"),
+        TokenError("token response has no access_token", status=200),
+    ],
+)
+def test_sign_in_outage_says_try_again_not_call_an_admin(error: TokenError) -> None:
+    text = explain(error).text
+    assert "sign-in service isn't answering right now; please try again in a minute" in text
+    assert "admin" not in text and "credentials" not in text
+    if error.correlation_id:
+        assert error.correlation_id in text
+
+
 def test_unexpected_errors_become_an_apology_with_the_incident_id() -> None:
     text = explain(KeyError("secret-ish internals"), incident_id="abc123").text
     assert "abc123" in text and "internals" not in text
