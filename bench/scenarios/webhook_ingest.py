@@ -10,6 +10,8 @@ import time
 import uuid
 from typing import Any
 
+import aiohttp
+
 from bench import postgres
 from bench.context import BenchContext
 from bench.harness import Service
@@ -109,8 +111,12 @@ async def _outbox_drained(ctx: BenchContext, app: Service, within: float = 60.0)
     Returns the seconds it took."""
     started = time.monotonic()
     while time.monotonic() - started < within:
-        async with ctx.session.get(f"{app.url}/healthz") as answer:
-            outbox = (await answer.json()).get("outbox") or {}
+        try:
+            async with ctx.session.get(f"{app.url}/healthz") as answer:
+                outbox = (await answer.json()).get("outbox") or {}
+        except aiohttp.ClientError:  # a kept-alive connection the server closed: ask again
+            await asyncio.sleep(0.1)
+            continue
         if not outbox.get("pending") and not outbox.get("leased"):
             break
         await asyncio.sleep(0.1)

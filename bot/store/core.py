@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -41,21 +42,24 @@ class StoreCore:
         # lock rather than letting them spin on busy_timeout in driver threads (other
         # processes still wait on busy_timeout). An in-memory database has a single
         # connection, so there even reads must queue.
-        self._write_lock: asyncio.Lock | None = asyncio.Lock() if is_sqlite else None
-        self._read_lock = self._write_lock if is_sqlite_memory(engine.url) else None
+        self._write_gate: WriteGate | None = WriteGate() if is_sqlite else None
+        self._read_gate = self._write_gate if is_sqlite_memory(engine.url) else None
 
     def _now(self) -> dt.datetime:
         return to_utc(self._clock())
 
     @contextlib.asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction (committed on success, rolled back on error)."""
-        async with _held(self._write_lock), self._write_engine.begin() as connection:
+    async def _write(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+        """One write transaction (committed on success, rolled back on error). `urgent`
+        writers (a request waiting for its answer) go ahead of background work on SQLite."""
+        gate = self._write_gate.enter(urgent=urgent) if self._write_gate else None
+        async with _held(gate), self._write_engine.begin() as connection:
             yield connection
 
     @contextlib.asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
-        async with _held(self._read_lock), self.engine.connect() as connection:
+        gate = self._read_gate.enter(urgent=False) if self._read_gate else None
+        async with _held(gate), self.engine.connect() as connection:
             yield connection
 
     def _insert(self, table: Table) -> Any:
@@ -65,5 +69,50 @@ class StoreCore:
         return sqlite.insert(table)
 
 
-def _held(lock: asyncio.Lock | None) -> contextlib.AbstractAsyncContextManager[Any]:
+def _held(
+    lock: contextlib.AbstractAsyncContextManager[Any] | None,
+) -> contextlib.AbstractAsyncContextManager[Any]:
     return lock if lock is not None else contextlib.nullcontext()
+
+
+class WriteGate:
+    """SQLite's single writer, handed over in arrival order, except that urgent writers
+    (webhook ingest, which Bookable waits on) go before background writers (the notifier),
+    whose work can lag a little: that is what the outbox is for."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._background: deque[asyncio.Future[None]] = deque()
+
+    @contextlib.asynccontextmanager
+    async def enter(self, *, urgent: bool) -> AsyncIterator[None]:
+        await self._acquire(self._urgent if urgent else self._background)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _acquire(self, queue: deque[asyncio.Future[None]]) -> None:
+        if not self._busy:
+            self._busy = True
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._release()  # handed over just as we were cancelled: pass it on
+            else:
+                queue.remove(turn)
+            raise
+
+    def _release(self) -> None:
+        for queue in (self._urgent, self._background):
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)  # still busy: the gate passes to this writer
+                    return
+        self._busy = False

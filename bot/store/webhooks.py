@@ -60,7 +60,7 @@ class WebhooksMixin(StoreCore):
                 webhook_events.c.last_update_key,
             )
         )
-        async with self._write() as connection:
+        async with self._write(urgent=True) as connection:
             stored = (await connection.execute(store_events, list(unique.values()))).all()
             if stored:
                 jobs = [
