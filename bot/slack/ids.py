@@ -60,18 +60,50 @@ def _compact(data: dict[str, Any]) -> str:
     )
 
 
-def _load(value: str) -> dict[str, Any]:
+class StaleReference(ValueError):
+    """A button value, option value or modal metadata this app did not create: from an
+    older version of the app, or forged. The person is asked to start again."""
+
+    def __init__(self, what: str = "not a reference this app created") -> None:
+        super().__init__(what)
+
+
+def _load(value: Any) -> dict[str, Any]:
     try:
         data = json.loads(value)
     except (TypeError, ValueError):
-        raise ValueError("not a reference this app created") from None
+        raise StaleReference() from None
     if not isinstance(data, dict):
-        raise ValueError("not a reference this app created")
+        raise StaleReference()
     return data
 
 
 def _date(value: Any) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else None
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else _invalid("date")
+    except ValueError:
+        raise StaleReference("not a date") from None
+
+
+def _text(value: Any, what: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return _invalid(what)
+
+
+def _count(value: Any, what: str) -> int | None:
+    """A positive whole number, or None (JSON booleans are not numbers here)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return _invalid(what)
+    return value if value > 0 else None
+
+
+def _invalid(what: str) -> Any:
+    raise StaleReference(f"reference with an invalid {what}")
 
 
 @dataclass(frozen=True)
@@ -96,10 +128,14 @@ class BookRef:
     @classmethod
     def decode(cls, value: str) -> BookRef:
         data = _load(value)
-        if not isinstance(data.get("p"), str):
-            raise ValueError("book reference without a product")
-        party = data.get("n")
-        return cls(data.get("v"), data["p"], _date(data.get("d")), party if party else None)
+        if not isinstance(data.get("p"), str) or not data["p"]:
+            raise StaleReference("book reference without a product")
+        return cls(
+            _text(data.get("v"), "venue"),
+            data["p"],
+            _date(data.get("d")),
+            _count(data.get("n"), "party size"),
+        )
 
 
 @dataclass(frozen=True)
@@ -123,15 +159,17 @@ class PageRef:
     @classmethod
     def decode(cls, value: str) -> PageRef:
         data = _load(value)
-        page = data.get("page", 1)
+        features = data.get("features", [])
+        if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+            raise StaleReference("page reference with invalid features")
         return cls(
-            words=str(data.get("words", "")),
-            group=data.get("group"),
-            features=tuple(str(f) for f in data.get("features", [])),
+            words=_text(data.get("words"), "search text") or "",
+            group=_text(data.get("group"), "group"),
+            features=tuple(features),
             date=_date(data.get("date")),
-            party=data.get("party"),
-            page=page if isinstance(page, int) and page >= 1 else 1,
-            by_description=bool(data.get("by_description")),
+            party=_count(data.get("party"), "party size"),
+            page=_count(data.get("page"), "page") or 1,
+            by_description=data.get("by_description") is True,
         )
 
 
@@ -167,20 +205,21 @@ class ModalMeta:
     @classmethod
     def decode(cls, value: str) -> ModalMeta:
         data = _load(value)
-        if not isinstance(data.get("key"), str) or not isinstance(data.get("composite_id"), str):
-            raise ValueError("modal metadata without key or product")
+        key, product = data.get("key"), data.get("composite_id")
+        if not (isinstance(key, str) and key and isinstance(product, str) and product):
+            raise StaleReference("modal metadata without key or product")
         return cls(
-            key=data["key"],
-            composite_id=data["composite_id"],
-            venue_id=data.get("venue_id"),
-            channel_id=data.get("channel_id"),
-            venue_name=data.get("venue_name", ""),
-            product_name=data.get("product_name", ""),
-            group_name=data.get("group_name"),
-            preorder_required=bool(data.get("preorder_required")),
+            key=key,
+            composite_id=product,
+            venue_id=_text(data.get("venue_id"), "venue"),
+            channel_id=_text(data.get("channel_id"), "channel"),
+            venue_name=_text(data.get("venue_name"), "venue name") or "",
+            product_name=_text(data.get("product_name"), "product name") or "",
+            group_name=_text(data.get("group_name"), "group name"),
+            preorder_required=data.get("preorder_required") is True,
             date=_date(data.get("date")),
-            party=data.get("party"),
-            tz=data.get("tz"),
+            party=_count(data.get("party"), "party size"),
+            tz=_text(data.get("tz"), "time zone"),
         )
 
 
@@ -201,5 +240,5 @@ class SlotChoice:
         data = _load(value)
         on = _date(data.get("d"))
         if not (isinstance(data.get("t"), str) and isinstance(data.get("y"), str) and on):
-            raise ValueError("not a time slot")
-        return cls(data["t"], data["y"], on, int(data.get("n", 0)))
+            raise StaleReference("not a time slot")
+        return cls(data["t"], data["y"], on, _count(data.get("n"), "party size") or 0)

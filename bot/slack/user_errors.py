@@ -55,6 +55,7 @@ CHECK_CREDENTIALS = (
     "I can't sign in to Bookable at the moment. "
     "An admin needs to check the app's Bookable credentials."
 )
+OUT_OF_DATE = "This button is out of date — run the search again."
 SIGN_IN_DOWN = "Bookable's sign-in service isn't answering right now; please try again in a minute."
 # Auth0 error codes that mean our client id/secret or grant were refused.
 _REFUSED_CREDENTIALS = frozenset(
@@ -84,6 +85,8 @@ class UserMessage:
 def explain(error: BaseException, *, incident_id: str | None = None) -> UserMessage:
     """Plain-language text for a Bookable failure, or an apology quoting `incident_id`
     (log the exception with that id first) for anything unexpected."""
+    if isinstance(error, ids.StaleReference):
+        return UserMessage(OUT_OF_DATE)
     if isinstance(error, BookableProblem) and error.code:
         specific = _BY_CODE.get(error.code) or _by_prefix(error.code)
         if specific:

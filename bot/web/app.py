@@ -26,6 +26,7 @@ from bot.service.webhooks import WebhookIngest
 from bot.slack.app import build_bolt_app
 from bot.web.limits import BodySizeLimit
 from bot.web.local import register_local_webhook
+from bot.web.slack_payloads import is_signed, shape_error
 
 if TYPE_CHECKING:
     from bot.sandbox import SandboxConfig
@@ -73,11 +74,20 @@ def build_asgi_app(
 
     async def slack_events(request: Request) -> Response:
         handler: AsyncSlackRequestHandler = state["handler"]  # type: ignore[assignment]
+        signed = await _signed_by_slack(request, settings)
+        if signed:  # only then is a payload's shape worth a precise answer
+            refused = shape_error(await request.body(), request.headers.get("content-type", ""))
+            if refused:
+                log.warning("Slack request rejected: %s", refused)
+                return JSONResponse({"ok": False, "error": "malformed payload"}, status_code=400)
         try:
             return await handler.handle(request)
         except Exception as error:
             # Bolt parses the body, assuming Slack's shapes, before it checks the signature,
             # so a malformed body from anyone raises here: the sender's fault, not ours.
+            if signed is False:
+                log.warning("Slack request rejected: bad signature")
+                return JSONResponse({"ok": False, "error": "invalid request"}, status_code=401)
             log.warning("Slack request rejected: malformed body (%s)", type(error).__name__)
             return JSONResponse({"ok": False, "error": "malformed request"}, status_code=400)
 
@@ -110,6 +120,16 @@ def build_asgi_app(
         sandbox_state = SandboxState(config)
         routes.append(Mount(LOCAL_SANDBOX_PREFIX, app=create_sandbox_app(sandbox_state)))
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BodySizeLimit)])
+
+
+async def _signed_by_slack(request: Request, settings: Settings) -> bool | None:
+    """Whether Slack signed this request (None without a signing secret: Bolt decides).
+    Bolt checks again itself; this only decides how precisely to refuse a bad body."""
+    secret = settings.slack_signing_secret
+    if secret is None:
+        return None
+    body = await request.body()  # Starlette keeps it for Bolt
+    return is_signed(secret.get_secret_value(), body, request.headers)
 
 
 async def _start_socket_mode(settings: Settings, bolt: object) -> object | None:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
-from bot.slack.ids import BookRef, ModalMeta, PageRef, SlotChoice, slot_value
+from bot.slack.ids import BookRef, ModalMeta, PageRef, SlotChoice, StaleReference, slot_value
 
 from .conftest import LONG_HOSTILE
 
@@ -56,3 +57,22 @@ def test_slot_value_fits_an_option_and_round_trips() -> None:
     value = slot_value("19:30", "request", date(2030, 1, 2), 12)
     assert len(value) <= 150
     assert SlotChoice.decode(value) == SlotChoice("19:30", "request", date(2030, 1, 2), 12)
+
+
+_FOREIGN = ["", "nope", "[]", "null", '{"p": 5}', '{"p": "x", "d": "2024-13-01"}',
+            '{"p": "x", "n": "2"}', '{"features": "abc"}', '{"page": "2"}',
+            '{"key": "k"}', '{"key": "k", "composite_id": "c", "party": [1]}',
+            '{"t": "19:00", "y": "booking", "d": "2030-01-01", "n": "x"}']  # fmt: skip
+
+
+@pytest.mark.parametrize("decoder", [BookRef.decode, PageRef.decode, ModalMeta.decode,
+                                     SlotChoice.decode])  # fmt: skip
+@pytest.mark.parametrize("value", [*_FOREIGN, None, 7, {"p": "x"}])
+def test_values_the_app_did_not_make_are_stale_references(decoder: Any, value: Any) -> None:
+    try:
+        decoded = decoder(value)
+    except StaleReference:
+        return
+    # Whatever decodes must be well-typed: nothing downstream trips on it later.
+    for name, field in vars(decoded).items():
+        assert field is None or isinstance(field, str | int | bool | tuple | date), name

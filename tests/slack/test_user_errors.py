@@ -99,6 +99,11 @@ def test_sign_in_outage_says_try_again_not_call_an_admin(error: TokenError) -> N
         assert error.correlation_id in text
 
 
+def test_a_stale_reference_asks_for_a_new_search() -> None:
+    text = explain(ids.StaleReference("book reference without a product")).text
+    assert text == "This button is out of date — run the search again."
+
+
 def test_unexpected_errors_become_an_apology_with_the_incident_id() -> None:
     text = explain(KeyError("secret-ish internals"), incident_id="abc123").text
     assert "abc123" in text and "internals" not in text

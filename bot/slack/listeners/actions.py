@@ -17,7 +17,7 @@ from bot.slack.blocks.common import simple_message
 from bot.slack.blocks.modal import loading_view, message_view
 from bot.slack.blocks.search import PAGE_SIZE, search_results
 from bot.slack.form import read_state
-from bot.slack.ids import BookRef, ModalMeta, PageRef
+from bot.slack.ids import BookRef, ModalMeta, PageRef, StaleReference
 from bot.slack.listeners.modal_flow import default_values, fill_form
 from bot.slack.listeners.shared import (
     Respond,
@@ -137,7 +137,9 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             await report_failure(error, respond, "cancelling a booking")
 
     async def _cancel(body: dict[str, Any], client: AsyncWebClient, respond: Respond) -> None:
-        booking_id = _action(body).get("value", "")
+        booking_id = _action(body).get("value")
+        if not isinstance(booking_id, str) or not booking_id:
+            raise StaleReference("cancel button without a booking id")
         user_id = user_of(body)
         record = await ctx.booking.get(booking_id)
         if record is None or record.team_id != team_of(body):

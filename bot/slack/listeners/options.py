@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.context import AppContext
 from bot.slack import ids
 from bot.slack.blocks.modal import preorder_options
-from bot.slack.ids import ModalMeta
+from bot.slack.ids import ModalMeta, StaleReference
 from bot.slack.listeners.modal_flow import load_venue
 from bot.slack.listeners.shared import Shared, log
 
@@ -21,6 +21,9 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             meta = ModalMeta.decode((body.get("view") or {}).get("private_metadata", ""))
             venue = await load_venue(ctx, meta)
             options = preorder_options(venue, str(body.get("value") or ""))
+        except StaleReference as error:  # an old or forged modal: nothing to suggest
+            log.info("preorder suggestions refused: %s", error)
+            options = []
         except Exception:
             log.exception("preorder suggestions failed")
             options = []

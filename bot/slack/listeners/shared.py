@@ -22,6 +22,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.bookable.errors import BookableError
 from bot.slack.blocks.common import simple_message
+from bot.slack.ids import StaleReference
 from bot.slack.user_errors import explain, new_incident_id
 from bot.slack.users import UserDirectory
 from bot.slack.views_sync import ViewSync
@@ -42,6 +43,9 @@ def failure_text(error: BaseException, what: str) -> str:
     what to tell the user."""
     if isinstance(error, BookableError):
         log.warning("%s failed: %s", what, error)  # messages carry no secrets
+        return explain(error).text
+    if isinstance(error, StaleReference):  # an old or forged button: not our bug
+        log.info("%s refused: %s", what, error)
         return explain(error).text
     incident = new_incident_id()
     log.error("%s failed unexpectedly [incident %s]", what, incident, exc_info=error)

@@ -72,7 +72,8 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     ) -> None:
         try:
             meta = ModalMeta.decode(view.get("private_metadata", ""))
-        except ValueError:
+        except ValueError as error:
+            log.info("booking form submission refused: %s", error)
             await ack()  # not our form any more: nothing sensible to validate
             return
         values = read_state((view.get("state") or {}).get("values") or {})
