@@ -312,6 +312,12 @@ class SlackDriver:
             if problems:
                 self.last_problem = f"invalid view in response_action {action}: {problems}"
             elif action == "update":
+                current = self.fake.view(view["id"])
+                if current is not None and current.get("hash") != view.get("hash"):
+                    # The app acked, then already changed the view through views.update
+                    # before this answer reached us. Slack applied the ack first, so the
+                    # app's later update is what the person sees: keep it.
+                    return
                 self.fake.replace_view(view["id"], answer["view"])
             else:
                 self._push(user_id, answer["view"])
