@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.config import Settings, SettingsError, exit_on_settings_error, load_settings
+from bot.config import SettingsError, exit_on_settings_error, load_settings
 from bot.logging_setup import configure_logging
 
 
@@ -117,6 +117,3 @@ def _webhooks(args: argparse.Namespace) -> int:
     return asyncio.run(
         run_webhook_command(settings, args.action, getattr(args, "public_base_url", None))
     )
-
-
-__all__ = ["Settings", "main"]

@@ -20,25 +20,18 @@ from bot.store import Store
 
 
 def slack_client(
-    settings: Settings,
-    *,
-    with_retries: bool = True,
-    session: aiohttp.ClientSession | None = None,
+    settings: Settings, *, session: aiohttp.ClientSession | None = None
 ) -> AsyncWebClient:
     """A Web API client for `SLACK_API_URL` (Slack, GovSlack, a proxy or the fake).
 
     Pass one `session` per process: without it slack_sdk opens a new connection per call.
     """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    handlers = (
-        [
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ]
-        if with_retries
-        else []
-    )
+    handlers = [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ]
     return AsyncWebClient(
         token=token,
         base_url=str(settings.slack_api_url),
