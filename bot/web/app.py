@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route
 
 from bot.config import LOCAL_SANDBOX_PREFIX, Settings
 from bot.context import AppContext
-from bot.service.notifier import Notifier
+from bot.notify.notifier import Notifier
 from bot.service.webhooks import WebhookIngest
 from bot.slack.app import build_bolt_app
 from bot.web.limits import BodySizeLimit

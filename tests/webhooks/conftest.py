@@ -24,7 +24,7 @@ from starlette.routing import Route
 from bot.config import Settings
 from bot.devtools.fake_slack import FakeSlack
 from bot.devtools.serving import BackgroundServer
-from bot.service.notifier import Notifier
+from bot.notify.notifier import Notifier
 from bot.service.webhooks import WebhookIngest
 from bot.store import Store
 

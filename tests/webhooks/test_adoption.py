@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.devtools.fake_slack import FakeSlack
-from bot.service.notifier import Notifier
+from bot.notify.notifier import Notifier
 from bot.store import Store
 
 from .conftest import Drain, WebhookServer

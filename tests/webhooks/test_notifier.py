@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.devtools.fake_slack import BOT_USER_ID, Channel, FakeSlack
-from bot.service.notifier import METADATA_EVENT_TYPE, Notifier
+from bot.notify.notifier import METADATA_EVENT_TYPE, Notifier
 from bot.store import Store
 
 from .conftest import Drain, WebhookServer

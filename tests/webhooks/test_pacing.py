@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.devtools.fake_slack.faults import TokenBuckets
-from bot.service.pacing import ChannelPacer
+from bot.notify.pacing import ChannelPacer
 
 
 class Clock:

@@ -32,7 +32,7 @@ from sqlalchemy import text
 
 from bot.devtools.fake_slack import BOT_USER_ID, Channel, FakeSlack
 from bot.devtools.serving import BackgroundServer, free_port
-from bot.service.notifier import METADATA_EVENT_TYPE
+from bot.notify.notifier import METADATA_EVENT_TYPE
 from bot.slack.blocks.booking import booking_message
 from bot.store import Store
 from bot.store.timeutil import to_utc

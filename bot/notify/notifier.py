@@ -2,11 +2,11 @@
 
 An asyncio task claims leased jobs from the store (one per booking at a time, oldest
 first), woken by the webhook endpoint or a short poll, and runs each as a task with a
-bounded number in flight; `bot.service.status_delivery` does the Slack side exactly once.
+bounded number in flight; `bot.notify.delivery` does the Slack side exactly once.
 
 Failures never drop a job. 429 waits `Retry-After`; 5xx, timeouts and network errors back
 off exponentially with jitter up to `notifier_max_backoff`, then retry at that bound.
-`chat.postMessage` is paced per channel (`bot.service.pacing`); a job whose slot is far
+`chat.postMessage` is paced per channel (`bot.notify.pacing`); a job whose slot is far
 off goes back to the outbox with that wait as delay, so other channels are not held up.
 Pending work lives in the database: after a crash, leases expire and jobs are reclaimed.
 """
@@ -26,8 +26,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.service.pacing import ChannelPacer
-from bot.service.status_delivery import (
+from bot.notify.delivery import (
     METADATA_EVENT_TYPE,
     HandBack,
     JobRun,
@@ -38,6 +37,7 @@ from bot.service.status_delivery import (
     rate_limited,
     retry_after,
 )
+from bot.notify.pacing import ChannelPacer
 
 if TYPE_CHECKING:
     from bot.config import Settings

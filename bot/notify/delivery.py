@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.notify.pacing import ChannelPacer
 from bot.service.adoption import adopted_record, partner_key
-from bot.service.pacing import ChannelPacer
 from bot.slack.blocks.booking import booking_message
 from bot.slack.blocks.status import (
     StatusChange,
