@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -76,8 +77,16 @@ submissions = Table(
     # whose answer was lost); `finished_by` says who finished it: "app" or "webhook".
     Column("context", Json),
     Column("finished_by", String(16)),
+    # The booking's fingerprint: a webhook for a booking whose create answer was lost is
+    # matched on it (Bookable's webhooks carry no partnerBookingId). Email is lowercased.
+    Column("composite_id", Id),
+    Column("booking_date", Date),
+    Column("booking_time", String(8)),  # HH:MM
+    Column("party_size", Integer),
+    Column("email", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "state", "composite_id", "booking_date"),
 )
 
 webhook_events = Table(
@@ -101,12 +110,15 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("event_id", BigId, ForeignKey("webhook_events.id"), nullable=False),
+    # status: a webhook event's change; confirm: the confirmation of a booking made through
+    # the app; unresolved: telling a booker that a create's result is unknown.
+    Column("kind", String(16), nullable=False, server_default="status"),
+    Column("event_id", BigId, ForeignKey("webhook_events.id")),  # status jobs only
     Column("booking_id", Id, nullable=False),
     Column("status", String(32), nullable=False),
     Column("last_update", UTCDateTime),
     Column("order_key", String(32), nullable=False),  # time_key(last_update): per-booking order
-    Column("state", String(16), nullable=False),  # pending | leased | done
+    Column("state", String(16), nullable=False),  # pending | leased | done | dead
     Column("available_at", UTCDateTime, nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("leased_by", String(255)),
@@ -116,6 +128,8 @@ outbox = Table(
     Column("last_error", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("done_at", UTCDateTime),
+    Column("dead_reason", Text),  # why it can never be delivered
+    Column("dead_at", UTCDateTime),
     Index(None, "state", "available_at"),
     Index(None, "booking_id", "state"),
 )
@@ -134,6 +148,14 @@ subscriptions = Table(
     Column("created_by", Id, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("team_id", "channel_id", "filter_key"),
+)
+
+# Per-channel pacing shared by every serving process: one GCRA theoretical arrival time.
+channel_pacing = Table(
+    "channel_pacing",
+    metadata,
+    Column("channel_id", Id, primary_key=True),
+    Column("tat", Float, nullable=False),
 )
 
 secrets = Table(
