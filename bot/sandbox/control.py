@@ -39,6 +39,7 @@ class KnobUpdate(BaseModel):
     token_failure: int | None = Field(default=None, ge=400, le=599)  # null: working again
     token_ttl: int | None = Field(default=None, gt=0)
     rate_limit: int | None = Field(default=None, ge=1)
+    webhook_extras: bool | None = None  # undocumented webhook fields on/off
 
 
 class ClockMove(BaseModel):
@@ -85,6 +86,8 @@ class ControlApi:
             knobs.token_ttl = update.token_ttl
         if update.rate_limit is not None:
             knobs.rate_limit = update.rate_limit
+        if update.webhook_extras is not None:
+            knobs.webhook_extras = update.webhook_extras
         return JSONResponse(knobs.to_json())
 
     async def clock(self, request: Request) -> Response:

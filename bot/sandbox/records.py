@@ -88,10 +88,10 @@ class SandboxBooking:
             "lastUpdate": iso_z(self.last_update),
         }
 
-    def to_webhook(self) -> dict[str, Any]:
-        """§8.2 WebhookBooking plus our extras: venueName, venueGroupName, reason, and
-        partnerBookingId (on Bookable's Booking object; its webhook docs don't list it, so
-        echoing it is the sandbox's choice: the app matches lost create answers by it)."""
+    def to_webhook(self, *, extras: bool = False) -> dict[str, Any]:
+        """Exactly §8.2's WebhookBooking fields. `extras` (the `webhook_extras` knob, off
+        unless turned on) adds what Bookable does not document: venueName, venueGroupName,
+        reason and partnerBookingId. The app must never need them."""
         location = {
             "address": self.location.get("address"),
             "city": self.location.get("city"),
@@ -99,7 +99,7 @@ class SandboxBooking:
             "country": self.location.get("country"),
             "postalCode": self.location.get("postalCode"),
         }
-        return {
+        body: dict[str, Any] = {
             "id": self.id,
             "compositeId": self.composite_id,
             "date": self.date.isoformat(),
@@ -131,8 +131,12 @@ class SandboxBooking:
                 for package in self.preorders.get("packages", [])
             ],
             "preorderMenus": [{"menuId": menu["id"]} for menu in self.preorders.get("menus", [])],
-            "venueName": self.venue_name,
-            "venueGroupName": self.venue_group_name,
-            "reason": self.reason,
-            "partnerBookingId": self.partner_booking_id,
         }
+        if extras:
+            body |= {
+                "venueName": self.venue_name,
+                "venueGroupName": self.venue_group_name,
+                "reason": self.reason,
+                "partnerBookingId": self.partner_booking_id,
+            }
+        return body

@@ -44,6 +44,9 @@ class SandboxConfig(BaseModel):
     signature_encoding: SignatureEncoding = SignatureEncoding.HEX
     allow_http_callbacks: bool = True  # only for loopback hosts; others must be https
     delivery_timeout: float = Field(default=5.0, gt=0)
+    # Undocumented webhook fields (venueName, venueGroupName, reason, partnerBookingId):
+    # off, so tests see exactly what Bookable documents (§8.2).
+    webhook_extras: bool = False
 
 
 @dataclass
@@ -55,10 +58,16 @@ class Knobs:
     fail_next_status: int = 503
     rate_limit_next: int = 0
     token_failure: int | None = None
+    webhook_extras: bool = False
 
     @classmethod
     def from_config(cls, config: SandboxConfig) -> Knobs:
-        return cls(config.latency_ms, config.token_ttl, config.rate_limit)
+        return cls(
+            config.latency_ms,
+            config.token_ttl,
+            config.rate_limit,
+            webhook_extras=config.webhook_extras,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -221,7 +230,7 @@ class SandboxState:
         self.deliverer.registration = registration
 
     def emit(self, event_type: str, booking: SandboxBooking) -> None:
-        self.deliverer.emit(event_type, [booking.to_webhook()])
+        self.deliverer.emit(event_type, [booking.to_webhook(extras=self.knobs.webhook_extras)])
 
     # --- inspection ---------------------------------------------------------------------
 

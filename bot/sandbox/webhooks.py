@@ -1,7 +1,7 @@
 """`POST|PUT|DELETE /webhooks` and `POST /webhooks/test` (one callback per partner).
 
-Webhook bookings carry `partnerBookingId` (see `SandboxBooking.to_webhook`): Bookable's
-Booking object has it, its webhook docs don't list it; the sandbox echoes it.
+Webhook bookings carry exactly §8.2's fields (see `SandboxBooking.to_webhook`); the
+`webhook_extras` knob adds undocumented ones for demos, never for tests.
 """
 
 from __future__ import annotations
