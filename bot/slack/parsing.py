@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from bot.slack.mrkdwn import unescape
+from bot.slack.statuses import WEBHOOK_STATUSES
 
 MIN_PARTY, MAX_PARTY = 1, 50
 MIN_WORDS, MAX_WORDS = 2, 100  # Bookable's length limits for name filters
 MAX_FEATURES = 10
 MAX_FEATURE_LENGTH = 50  # features are identifiers such as dog_friendly
-SUBSCRIPTION_STATUSES = ("pending", "confirmed", "cancelled", "completed", "no_show")
+SUBSCRIPTION_STATUSES = WEBHOOK_STATUSES
 
 WEEKDAYS = {
     "mon": 0,

@@ -15,10 +15,10 @@ from bot.slack.blocks.status import (
     LATE_NOTE,
     StatusChange,
     status_direct_message,
-    status_label,
     status_thread_reply,
     subscription_notice,
 )
+from bot.slack.statuses import status_label
 
 HOSTILE = "<!channel> <@U123> <https://evil.example|Your bank> & <!subteam^S1>"
 

@@ -16,25 +16,12 @@ from bot.slack.blocks.common import (
     section,
 )
 from bot.slack.mrkdwn import bold, clip, clip_line
+from bot.slack.statuses import is_final, status_line
 from bot.store.records import BookingRecord
-
-# Webhook vocabulary (lowercase) → how it reads in Slack.
-STATUS_LINES = {
-    "confirmed": ":white_check_mark: Confirmed",
-    "pending": ":hourglass_flowing_sand: Pending — waiting for the venue to reply",
-    "cancelled": ":x: Cancelled",
-    "completed": ":fork_and_knife: Completed",
-    "no_show": ":no_entry_sign: Marked as no-show",
-}
-FINAL_STATUSES = frozenset({"cancelled", "completed", "no_show"})
-
-
-def status_line(status: str) -> str:
-    return STATUS_LINES.get(status.lower(), clip_line(status.replace("_", " ").capitalize(), 40))
 
 
 def is_cancellable(record: BookingRecord) -> bool:
-    return record.status.lower() not in FINAL_STATUSES
+    return not is_final(record.status)
 
 
 def cancel_button(record: BookingRecord, action_id: str = ids.CANCEL_ACTION) -> Any | None:

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.slack import ids
-from bot.slack.blocks.booking import cancel_button, status_line, summary
+from bot.slack.blocks.booking import cancel_button, summary
 from bot.slack.blocks.common import MAX_BLOCKS, context, header, message, section
+from bot.slack.statuses import status_line
 from bot.store.records import BookingRecord
 
 MAX_LISTED = MAX_BLOCKS - 3  # header + footer context, and room for a notice

@@ -15,27 +15,11 @@ from slack_sdk.models.blocks import Block
 
 from bot.slack.blocks.common import context, human_date, message, section
 from bot.slack.mrkdwn import bold, clip_line
+from bot.slack.statuses import status_emoji, status_key, status_label
 
 REASON_LIMIT = 500
 NAME_LIMIT = 150
 
-_LABELS = {
-    "pending": "Pending",
-    "confirmed": "Confirmed",
-    "cancelled": "Cancelled",
-    "completed": "Completed",
-    "no_show": "No-show",
-    "declined": "Declined",
-}
-_EMOJI = {
-    "pending": ":hourglass_flowing_sand:",
-    "confirmed": ":white_check_mark:",
-    "cancelled": ":x:",
-    "declined": ":no_entry_sign:",
-    "completed": ":fork_and_knife:",
-    "no_show": ":no_entry_sign:",
-}
-_OTHER_EMOJI = ":information_source:"
 LATE_NOTE = "Earlier update, received late: the booking message already shows a newer status."
 
 
@@ -51,16 +35,7 @@ class StatusChange:
 
     @property
     def changed(self) -> bool:
-        return bool(self.old) and _key(self.old or "") != _key(self.new)
-
-
-def _key(status: str) -> str:
-    return status.strip().lower()
-
-
-def status_label(status: str) -> str:
-    """Escaped label for a webhook status; unknown values are shown as they came."""
-    return _LABELS.get(_key(status)) or clip_line(status.replace("_", " ").capitalize(), 40)
+        return bool(self.old) and status_key(self.old or "") != status_key(self.new)
 
 
 def _transition(change: StatusChange, *, emphasis: bool) -> str:
@@ -85,7 +60,7 @@ def _notes(change: StatusChange) -> list[str]:
 def _build(
     prefix: str, change: StatusChange, details: list[str], *, raw_subject: str
 ) -> dict[str, Any]:
-    emoji = _EMOJI.get(_key(change.new), _OTHER_EMOJI)
+    emoji = status_emoji(change.new)
     lines = [f"{emoji} {prefix}{_transition(change, emphasis=True)}", *details]
     if change.reason and change.reason.strip():
         lines.append(f"Reason: {clip_line(change.reason, REASON_LIMIT)}")
