@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     bookable_audience: str = "api.bookabletech.com"
     bookable_partner_reference: str | None = None
     bookable_webhook_secret: SecretStr | None = None
-    # Bookable's docs leave these open (docs/bookable-gaps.md); the sandbox follows them too.
+    # Bookable's docs leave these open (docs/architecture.md, "Bookable's contract").
     bookable_webhook_signature_encoding: SignatureEncoding = SignatureEncoding.HEX
     bookable_token_refresh_margin: Seconds = 60.0
     bookable_timeout: Seconds = 10.0
