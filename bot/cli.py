@@ -61,6 +61,16 @@ def _parser() -> argparse.ArgumentParser:
         ("test", "ask Bookable to send a test event"),
     ):
         actions.add_parser(name, help=text).set_defaults(handler=_webhooks, action=name)
+    outbox = sub.add_parser("outbox", help="list undeliverable Slack updates; retry them")
+    outbox.set_defaults(handler=_outbox, action="list")
+    outbox_actions = outbox.add_subparsers(title="actions")
+    listing = outbox_actions.add_parser("list", help="list dead letters (the default)")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.set_defaults(handler=_outbox, action="list")
+    retry = outbox_actions.add_parser("retry", help="put dead letters back to pending")
+    retry.add_argument("job_id", nargs="?", type=int, metavar="ID")
+    retry.add_argument("--all", action="store_true", dest="retry_all")
+    retry.set_defaults(handler=_outbox, action="retry")
     return parser
 
 
@@ -116,4 +126,20 @@ def _webhooks(args: argparse.Namespace) -> int:
 
     return asyncio.run(
         run_webhook_command(settings, args.action, getattr(args, "public_base_url", None))
+    )
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    settings = load_settings(need_slack=False)
+    configure_logging("WARNING")  # the command's output is the table, not the migrations' log
+    from bot.cli_outbox import run_outbox_command
+
+    return asyncio.run(
+        run_outbox_command(
+            settings,
+            args.action,
+            job_id=getattr(args, "job_id", None),
+            retry_all=getattr(args, "retry_all", False),
+            limit=getattr(args, "limit", 50),
+        )
     )

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     notifier_channel_rate: Annotated[float, Field(gt=0)] = 1.0
     notifier_channel_burst: Annotated[int, Field(ge=1)] = 3
     notifier_max_backoff: Seconds = 60.0
+    # A job failing transiently is given up (a dead letter) after this many failures or
+    # once it is this old (seconds), whichever comes first.
+    notifier_max_attempts: Annotated[int, Field(ge=1)] = 12
+    notifier_max_age: Seconds = 24 * 3600.0
 
     @model_validator(mode="after")
     def _check_required(self) -> Settings:

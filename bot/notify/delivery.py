@@ -4,8 +4,10 @@
   message already shows the status it was made with), a thread reply under that message, then
   `chat.update` of that message, but only when this update is what the booking now shows
   (an older update arriving late gets its reply, marked as late, and never overwrites a
-  newer status). If the channel is gone (`not_in_channel`, `channel_not_found`,
-  `is_archived`), the update goes to the booker's DM instead.
+  newer status). If the bot cannot post in the channel (`bot.slack.errors.CHANNEL_UNUSABLE`:
+  not a member, channel gone or archived, `restricted_action`, …), the update goes to the
+  booker's DM instead; if the booker can't get DMs either, the job is `Undeliverable` and
+  becomes a dead letter.
 * A booking the app asked for but never heard back about (the event's `partnerBookingId`
   names an in-progress submission): adopted, i.e. recorded, and its confirmation posted
   as the create would have (`bot.service.adoption`).
@@ -41,6 +43,15 @@ from bot.slack.blocks.status import (
     status_thread_reply,
     subscription_notice,
 )
+from bot.slack.errors import (
+    CHANNEL_UNUSABLE,
+    DM_IMPOSSIBLE,
+    MESSAGE_NOT_EDITABLE,
+    THREAD_GONE,
+    error_code,
+    rate_limited,
+    retry_after,
+)
 
 if TYPE_CHECKING:
     from bot.store import BookingRecord, OutboxJob, Store
@@ -49,16 +60,6 @@ log = logging.getLogger(__name__)
 
 METADATA_EVENT_TYPE = "bookable_status_update"
 CREATED_EVENT = "booking.created"
-CHANNEL_LOST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
-THREAD_GONE = frozenset({"thread_not_found"})
-# chat.update cannot succeed later either; the thread reply already carries the news.
-UPDATE_IMPOSSIBLE = CHANNEL_LOST | frozenset(
-    {"message_not_found", "cant_update_message", "edit_window_closed"}
-)
-# A confirmation that can't go to the channel goes to the booker's DM (as on create).
-CONFIRM_ELSEWHERE = CHANNEL_LOST | frozenset({"restricted_action", "access_denied"})
-# Nobody to tell: the booker's account is gone.
-DM_IMPOSSIBLE = frozenset({"user_not_found", "user_disabled", "cannot_dm_bot"})
 LOOKUP_PAGES = 10
 MIN_DELAY = 0.05
 
@@ -79,22 +80,9 @@ class LeaseLost(Exception):
     """Another worker owns the job now: stop touching it."""
 
 
-def rate_limited(error: SlackApiError) -> bool:
-    return error.response.status_code == 429 or error_code(error) == "ratelimited"
-
-
-def error_code(error: SlackApiError) -> str | None:
-    data = error.response.data
-    return str(data.get("error")) if isinstance(data, dict) and data.get("error") else None
-
-
-def retry_after(error: SlackApiError) -> float:
-    headers = error.response.headers or {}
-    raw = headers.get("Retry-After") or headers.get("retry-after")
-    try:
-        return max(float(raw), MIN_DELAY) if raw is not None else 1.0
-    except (TypeError, ValueError):
-        return 1.0
+class Undeliverable(Exception):
+    """Nobody can be told, now or later (e.g. the channel refuses and the booker can't get
+    DMs): the job becomes a dead letter with this reason."""
 
 
 @dataclass
@@ -202,7 +190,7 @@ class StatusDelivery:
                 ts = await self._post(run, "confirm_ts", channel, message)
             except SlackApiError as error:
                 code = error_code(error)
-                if code not in CONFIRM_ELSEWHERE:
+                if code not in CHANNEL_UNUSABLE:
                     raise
                 await self.save(run, channel_lost=code)
             else:
@@ -244,7 +232,7 @@ class StatusDelivery:
                 await self._reply_in_channel(run, current, change)
             except SlackApiError as error:
                 code = error_code(error)
-                if code not in CHANNEL_LOST:
+                if code not in CHANNEL_UNUSABLE:
                     raise
                 log.info(
                     "booking %s: channel unavailable (%s); telling the booker by DM",
@@ -279,11 +267,11 @@ class StatusDelivery:
         self, run: JobRun, record: BookingRecord, change: StatusChange
     ) -> None:
         dm = await self._open_dm(run, record)
-        if dm is not None:
-            await self._post(run, "dm_ts", dm, _standalone(record, change, channel_lost=True))
+        await self._post(run, "dm_ts", dm, _standalone(record, change, channel_lost=True))
 
-    async def _open_dm(self, run: JobRun, record: BookingRecord) -> str | None:
-        """The booker's DM channel (recorded in progress); None if they can't get DMs."""
+    async def _open_dm(self, run: JobRun, record: BookingRecord) -> str:
+        """The booker's DM channel (recorded in progress); `Undeliverable` if they can't
+        get DMs: that was the last place to tell them."""
         dm = run.progress.get("dm_channel")
         if dm:
             return str(dm)
@@ -291,14 +279,10 @@ class StatusDelivery:
         try:
             opened = await self._slack().conversations_open(users=record.user_id)
         except SlackApiError as error:
-            if error_code(error) not in DM_IMPOSSIBLE:
+            code = error_code(error)
+            if code not in DM_IMPOSSIBLE:
                 raise
-            log.warning(
-                "booking %s: cannot DM the booker (%s); not delivered",
-                record.booking_id, error_code(error),
-            )  # fmt: skip
-            await self.save(run, undeliverable=error_code(error))
-            return None
+            raise Undeliverable(f"cannot DM the booker ({code})") from error
         dm = str(opened["channel"]["id"])
         await self.save(run, dm_channel=dm)
         return dm
@@ -315,7 +299,7 @@ class StatusDelivery:
                 blocks=message["blocks"],
             )
         except SlackApiError as error:
-            if error_code(error) not in UPDATE_IMPOSSIBLE:
+            if error_code(error) not in CHANNEL_UNUSABLE | MESSAGE_NOT_EDITABLE:
                 raise
             log.warning(
                 "booking %s: confirmation message cannot be updated (%s)",
@@ -354,7 +338,7 @@ class StatusDelivery:
                 await self._post(run, key, channel, notice)
             except SlackApiError as error:
                 code = error_code(error)
-                if code not in CHANNEL_LOST:
+                if code not in CHANNEL_UNUSABLE:
                     raise
                 log.warning("subscription channel %s unavailable (%s); skipped", channel, code)
                 await self.save(run, **{key: f"skipped:{code}"})

@@ -4,8 +4,13 @@ An asyncio task claims leased jobs from the store (one per booking at a time, ol
 first), woken by the webhook endpoint or a short poll, and runs each as a task with a
 bounded number in flight; `bot.notify.delivery` does the Slack side exactly once.
 
-Failures never drop a job. 429 waits `Retry-After`; 5xx, timeouts and network errors back
-off exponentially with jitter up to `notifier_max_backoff`, then retry at that bound.
+Failures never drop a job silently. Slack's errors are classified once
+(`bot.slack.errors`): a transient one (429, 5xx, timeouts, network errors) is retried (429
+after `Retry-After`, the rest with exponential backoff and jitter up to
+`notifier_max_backoff`) until the job has failed `notifier_max_attempts` times or is older
+than `notifier_max_age`; a permanent one that delivery has no fallback for (or any error
+past those bounds) makes the job a dead letter (`state="dead"`, with its reason). A dead
+letter never holds up later updates of its booking; `bookable-bot outbox retry` revives it.
 `chat.postMessage` is paced per channel (`bot.notify.pacing`); a job whose slot is far
 off goes back to the outbox with that wait as delay, so other channels are not held up.
 Pending work lives in the database: after a crash, leases expire and jobs are reclaimed.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import os
 import random
@@ -33,11 +39,10 @@ from bot.notify.delivery import (
     LeaseLost,
     Paced,
     StatusDelivery,
-    error_code,
-    rate_limited,
-    retry_after,
+    Undeliverable,
 )
 from bot.notify.pacing import ChannelPacer
+from bot.slack.errors import describe, is_network_error, is_permanent, rate_limited, retry_after
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -79,6 +84,8 @@ class Notifier:
         self._poll = poll_interval
         self._slack_timeout = slack_timeout
         self._max_backoff = settings.notifier_max_backoff
+        self._max_failures = settings.notifier_max_attempts
+        self._max_age = dt.timedelta(seconds=settings.notifier_max_age)
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._in_flight: dict[int, asyncio.Task[None]] = {}
@@ -218,6 +225,8 @@ class Notifier:
             await self._release(run, 0.0, str(why))
         except LeaseLost:
             log.warning("outbox job %s: lease lost to another worker", job.id)
+        except Undeliverable as why:
+            await self._give_up(run, str(why))
         except asyncio.CancelledError:
             # Last resort (see stop). A post cut off mid-call may still land: its retry
             # waits as long as a timeout would, then looks for it by metadata.
@@ -255,40 +264,75 @@ class Notifier:
             log.exception("outbox job %s: could not release; its lease will expire", run.job.id)
 
     async def _retry_later(self, run: JobRun, error: Exception) -> None:
+        """Retry a transient failure later, within the bounds; otherwise a dead letter."""
         failures = int(run.progress.get("failures", 0)) + 1
-        delay, reason = self._retry_plan(error, failures)
-        if isinstance(error, SlackApiError | aiohttp.ClientError | TimeoutError | OSError):
+        reason = describe(error)
+        ambiguous = run.posting and not _definitely_not_posted(error)
+        if isinstance(error, SlackApiError) or is_network_error(error):
             log.warning(
-                "outbox job %s (booking %s): %s; retry in %.1fs",
-                run.job.id, run.job.booking_id, reason, delay,
+                "outbox job %s (booking %s): %s (failure %d)",
+                run.job.id, run.job.booking_id, reason, failures,
             )  # fmt: skip
         else:
             log.error(
-                "outbox job %s (booking %s) failed; retry in %.1fs",
-                run.job.id, run.job.booking_id, delay, exc_info=error,
+                "outbox job %s (booking %s) failed (failure %d)",
+                run.job.id, run.job.booking_id, failures, exc_info=error,
             )  # fmt: skip
-        ambiguous = run.posting and not _definitely_not_posted(error)
+        if is_permanent(error):
+            await self._give_up(run, f"{reason} (permanent)", ambiguous=ambiguous)
+            return
+        if failures >= self._max_failures:
+            why = f"{reason}; gave up after {failures} failures"
+            await self._give_up(run, why, ambiguous=ambiguous, failures=failures)
+            return
+        why = (
+            f"{reason}; still failing after NOTIFIER_MAX_AGE ({self._max_age.total_seconds():g} s)"
+        )
+        if await self._give_up(run, why, ambiguous=ambiguous, failures=failures, old_only=True):
+            return
+        delay = self._retry_delay(error, failures)
         await self._release(run, delay, reason, ambiguous=ambiguous, failures=failures)
 
-    def _retry_plan(self, error: Exception, failures: int) -> tuple[float, str]:
-        if isinstance(error, SlackApiError):
-            status = error.response.status_code
-            if rate_limited(error):
-                return retry_after(error), "Slack rate limit (429)"
-            reason = (
-                f"Slack HTTP {status}"
-                if status >= 500
-                else f"Slack error {error_code(error) or status}"
+    async def _give_up(
+        self,
+        run: JobRun,
+        reason: str,
+        *,
+        ambiguous: bool = False,
+        old_only: bool = False,
+        **extra: object,
+    ) -> bool:
+        """Make the job a dead letter (with `old_only`, only past the maximum age); whether
+        it is one now. Its progress is saved first: a later `outbox retry` must not post
+        twice what this attempt may have posted."""
+        try:
+            await self._delivery.save(run, **run.release_record(ambiguous=ambiguous), **extra)
+            killed = await self._store.kill_outbox(
+                run.job.id, self.worker_id, reason, older_than=self._max_age if old_only else None
             )
-        else:
-            reason = type(error).__name__
+        except LeaseLost:
+            log.warning("outbox job %s: lease lost to another worker", run.job.id)
+            return True
+        except Exception:
+            log.exception("outbox job %s: could not give up; its lease will expire", run.job.id)
+            return True
+        if killed:
+            log.error(
+                "outbox job %s (booking %s) is a dead letter: %s",
+                run.job.id, run.job.booking_id, reason,
+            )  # fmt: skip
+        return killed
+
+    def _retry_delay(self, error: Exception, failures: int) -> float:
+        if isinstance(error, SlackApiError) and rate_limited(error):
+            return retry_after(error)
         ceiling = min(self._max_backoff, BACKOFF_BASE * 2 ** min(failures - 1, 30))
         delay = max(MIN_RETRY_DELAY, ceiling * random.uniform(0.5, 1.0))
         if isinstance(error, TimeoutError):
             # Slack may still be handling the timed-out post: let it land first, so the
             # metadata lookup on retry can see it.
             delay = max(delay, self._slack_timeout)
-        return delay, reason
+        return delay
 
 
 def _definitely_not_posted(error: Exception) -> bool:

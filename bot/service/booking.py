@@ -11,7 +11,7 @@ import dataclasses
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
 from bot.bookable.errors import BookableError, ServerError, TransportError
@@ -278,11 +278,27 @@ class BookingService:
         )
 
     async def cancel(self, record: BookingRecord) -> BookingRecord:
-        """Cancel at Bookable, then record it (a later webhook only confirms it)."""
+        """Cancel at Bookable, then record it with Bookable's time for the change (its
+        `lastUpdate`), never our clock: the webhook Bookable sends for this same cancel must
+        read as the booking's current state, not as an earlier update received late."""
         await self.bookable.cancel_booking(record.booking_id)
-        now = datetime.now(UTC)
-        await self.store.apply_status(record.booking_id, CANCELLED, now)
+        changed_at = await self._cancelled_at(record.booking_id)
+        if changed_at is not None:
+            await self.store.apply_status(record.booking_id, CANCELLED, changed_at)
+        else:  # no time to go by: the status only, and the webhook brings the time
+            await self.store.set_status_untimed(record.booking_id, CANCELLED)
         stored = await self.store.get_booking(record.booking_id)
         # Bookable accepted the cancel even if the stored status carries a newer timestamp
         # (the venue's clock); the webhook that follows settles the store.
         return dataclasses.replace(stored or record, status=CANCELLED)
+
+    async def _cancelled_at(self, booking_id: str) -> datetime | None:
+        """When Bookable says the booking changed, if it now shows it cancelled."""
+        try:
+            booking = (await self.bookable.get_booking(booking_id)).data
+        except BookableError as error:
+            log.info("booking %s: cancelled, but reading it back failed (%s)", booking_id, error)
+            return None
+        if RECORD_STATUS.get(booking.status) != CANCELLED:
+            return None  # changed again since, or not yet visible: its time is not the cancel's
+        return booking.last_update

@@ -15,9 +15,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.errors import HASH_CONFLICT, VIEW_GONE, error_code
+
 log = logging.getLogger(__name__)
 MAX_TRACKED = 5000
-GONE = frozenset({"not_found", "view_not_found"})  # the user closed the modal
 
 
 class ViewSync:
@@ -65,14 +66,14 @@ class ViewSync:
                     kwargs["hash"] = attempt_hash
                 response = await client.views_update(**kwargs)
             except SlackApiError as error:
-                code = error.response.get("error")
-                if code in GONE:
+                code = error_code(error)
+                if code in VIEW_GONE:  # the user closed the modal
                     return False
                 latest = self._hashes.get(view_id)
-                if code == "hash_conflict" and latest and latest != attempt_hash:
+                if code == HASH_CONFLICT and latest and latest != attempt_hash:
                     attempt_hash = latest
                     continue
-                if code == "hash_conflict":
+                if code == HASH_CONFLICT:
                     log.info("view %s changed meanwhile; leaving the newer content", view_id)
                     return False
                 raise

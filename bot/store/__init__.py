@@ -3,6 +3,7 @@
 from bot.store.errors import EncryptionKeyError, StoreError
 from bot.store.records import (
     BookingRecord,
+    DeadLetter,
     IncomingEvent,
     IngestResult,
     OutboxJob,
@@ -13,6 +14,7 @@ from bot.store.store import Store
 
 __all__ = [
     "BookingRecord",
+    "DeadLetter",
     "EncryptionKeyError",
     "IncomingEvent",
     "IngestResult",

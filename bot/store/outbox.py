@@ -22,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.logging_setup import redact
 from bot.store.core import StoreCore
-from bot.store.records import OutboxJob
+from bot.store.records import DeadLetter, OutboxJob
 from bot.store.schema import outbox, webhook_events
 
-PENDING, LEASED, DONE = "pending", "leased", "done"
+PENDING, LEASED, DONE, DEAD = "pending", "leased", "done", "dead"
+FINISHED = (DONE, DEAD)  # neither runs again by itself; neither holds up later jobs
 MAX_ERROR_LENGTH = 2000
 # Namespace (first key) of the per-booking Postgres advisory locks taken while claiming.
 BOOKING_LOCK_NAMESPACE = 0x426B6F62  # int4
@@ -38,7 +39,8 @@ _TRY_LOCK_BOOKINGS = text(
 
 def _claimable(now: dt.datetime) -> ColumnElement[bool]:
     """A job a worker may take now: ready, the earliest unfinished one of its booking,
-    and no other job of that booking under a live lease (so per-booking order holds)."""
+    and no other job of that booking under a live lease (so per-booking order holds).
+    A dead letter is finished too: later updates of its booking go ahead without it."""
     earlier = outbox.alias("earlier")
     leased = outbox.alias("leased")
     ready = or_(
@@ -47,7 +49,7 @@ def _claimable(now: dt.datetime) -> ColumnElement[bool]:
     )
     has_earlier_unfinished = exists().where(
         earlier.c.booking_id == outbox.c.booking_id,
-        earlier.c.state != DONE,
+        earlier.c.state.not_in(FINISHED),
         tuple_(earlier.c.order_key, earlier.c.id) < tuple_(outbox.c.order_key, outbox.c.id),
     )
     has_live_lease = exists().where(
@@ -171,8 +173,98 @@ class OutboxMixin(StoreCore):
             )
         return True
 
+    async def kill_outbox(
+        self,
+        job_id: int,
+        worker_id: str,
+        reason: str,
+        *,
+        older_than: dt.timedelta | None = None,
+    ) -> bool:
+        """Make a leased job a dead letter: it is never tried again by itself, and later
+        jobs of its booking no longer wait for it. With `older_than`, only if the job was
+        created at least that long ago. False if not ours (or not old enough)."""
+        now = self._now()
+        condition = _leased_by(job_id, worker_id)
+        if older_than is not None:
+            condition = and_(condition, outbox.c.created_at <= now - older_than)
+        statement = (
+            update(outbox)
+            .where(condition)
+            .values(
+                state=DEAD,
+                leased_by=None,
+                lease_until=None,
+                attempts=outbox.c.attempts + 1,  # this attempt counts, as a release would
+                dead_reason=redact(reason)[:MAX_ERROR_LENGTH],
+                dead_at=now,
+            )
+        )
+        async with self._write() as connection:
+            return (await connection.execute(statement)).rowcount > 0
+
+    async def list_dead_outbox(self, limit: int = 100) -> list[DeadLetter]:
+        """Dead letters, most recently dead first."""
+        query = (
+            select(
+                outbox.c.id,
+                outbox.c.booking_id,
+                outbox.c.kind,
+                outbox.c.attempts,
+                outbox.c.created_at,
+                outbox.c.dead_at,
+                outbox.c.dead_reason,
+            )
+            .where(outbox.c.state == DEAD)
+            .order_by(outbox.c.dead_at.desc(), outbox.c.id.desc())
+            .limit(limit)
+        )
+        async with self._read() as connection:
+            rows = (await connection.execute(query)).all()
+        return [
+            DeadLetter(
+                id=row.id,
+                booking_id=row.booking_id,
+                kind=row.kind,
+                attempts=row.attempts,
+                created_at=row.created_at,
+                dead_at=row.dead_at,
+                reason=row.dead_reason or "",
+            )
+            for row in rows
+        ]
+
+    async def retry_dead_outbox(self, job_id: int | None = None) -> int:
+        """Put one dead letter (or all, with None) back to pending, attempts reset; the
+        number revived. Its progress keeps what was already posted (and any suspicion of
+        an unseen post), so nothing is posted twice."""
+        query = select(outbox.c.id, outbox.c.progress).where(outbox.c.state == DEAD)
+        if job_id is not None:
+            query = query.where(outbox.c.id == job_id)
+        now = self._now()
+        async with self._write() as connection:
+            rows = (await connection.execute(query.with_for_update())).all()
+            for row in rows:
+                progress = {
+                    k: v for k, v in row.progress.items() if k not in ("releases", "failures")
+                }
+                await connection.execute(
+                    update(outbox)
+                    .where(outbox.c.id == row.id, outbox.c.state == DEAD)
+                    .values(
+                        state=PENDING,
+                        attempts=0,
+                        available_at=now,
+                        progress=progress,
+                        dead_reason=None,
+                        dead_at=None,
+                    )
+                )
+        return len(rows)
+
     async def outbox_stats(self) -> dict[str, int]:
-        """Counts of jobs: pending (incl. expired leases), leased (live lease), done."""
+        """Counts of jobs: pending (incl. expired leases), of which retrying (tried before),
+        leased (live lease), done, and dead letters."""
         now = self._now()
         live_lease = and_(outbox.c.state == LEASED, outbox.c.lease_until > now)
 
@@ -180,13 +272,15 @@ class OutboxMixin(StoreCore):
             return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
         query = select(
-            count(and_(outbox.c.state != DONE, ~live_lease)).label("pending"),
+            count(and_(outbox.c.state.not_in(FINISHED), ~live_lease)).label("pending"),
+            count(and_(outbox.c.state == PENDING, outbox.c.attempts > 0)).label("retrying"),
             count(live_lease).label("leased"),
             count(outbox.c.state == DONE).label("done"),
+            count(outbox.c.state == DEAD).label("dead"),
         )
         async with self._read() as connection:
             row = (await connection.execute(query)).one()
-        return {"pending": int(row.pending), "leased": int(row.leased), "done": int(row.done)}
+        return {name: int(value) for name, value in row._asdict().items()}
 
 
 async def _lock_bookings(connection: AsyncConnection, rows: Sequence[Any]) -> list[Any]:

@@ -82,6 +82,19 @@ class OutboxJob:
 
 
 @dataclass(frozen=True)
+class DeadLetter:
+    """An outbox job given up on: what `bookable-bot outbox` lists (no message content)."""
+
+    id: int
+    booking_id: str
+    kind: str
+    attempts: int
+    created_at: dt.datetime
+    dead_at: dt.datetime | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class Subscription:
     """Channel subscription; a null filter matches everything."""
 

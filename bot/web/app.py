@@ -104,7 +104,18 @@ def build_asgi_app(
         except Exception:  # the probe must answer even when the database is down
             log.exception("health check: database unavailable")
             return JSONResponse({"ok": False, "database": "unavailable"}, status_code=503)
-        return JSONResponse({"ok": True, "bookable_env": settings.bookable_env, "outbox": outbox})
+        body: dict[str, object] = {
+            "ok": True,
+            "bookable_env": settings.bookable_env,
+            "outbox": outbox,
+        }
+        if outbox.get("dead"):
+            # Still 200: the app serves and delivers everything else; a dead letter needs
+            # a person (fix the channel or token, then `bookable-bot outbox retry`).
+            body["warnings"] = [
+                f"{outbox['dead']} undeliverable update(s): see `bookable-bot outbox`"
+            ]
+        return JSONResponse(body)
 
     routes: list[Route | Mount] = [
         Route("/slack/events", slack_events, methods=["POST"]),

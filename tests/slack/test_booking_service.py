@@ -13,13 +13,13 @@ import httpx
 import pytest
 
 from bot.bookable.client import BookableClient
-from bot.bookable.errors import BookableError, Conflict
+from bot.bookable.errors import BookableError, Conflict, TransportError
 from bot.bookable.models import BookingRequest, BookingStatus, SlotType
 from bot.config import load_settings
 from bot.devtools.serving import BackgroundServer
 from bot.sandbox import SandboxConfig, SandboxState, create_sandbox_app
 from bot.service.booking import BookingContext, BookingService, record_status
-from bot.store import Store
+from bot.store import BookingRecord, Store
 
 from .conftest import make_record
 from .flow import next_weekday
@@ -141,19 +141,48 @@ async def test_an_enquiry_is_recorded_as_pending(service: BookingService) -> Non
     assert outcome.record is not None and outcome.record.status == "pending"
 
 
-async def test_cancel_at_bookable_and_in_the_store(
-    service: BookingService, sandbox: Sandbox
-) -> None:
+async def _booked(service: BookingService, key: str) -> BookingRecord:
     _, product = await _dinner(service)
     on = next_weekday(2)
     times = (await service.availability(product, on=on, party=2)).times
-    outcome = await service.create("key-4", _where(product), _request(on, times[0].time))
+    outcome = await service.create(key, _where(product), _request(on, times[0].time))
     assert outcome.record is not None
-    cancelled = await service.cancel(outcome.record)
+    return outcome.record
+
+
+async def test_cancel_at_bookable_and_in_the_store(
+    service: BookingService, sandbox: Sandbox
+) -> None:
+    record = await _booked(service, "key-4")
+    cancelled = await service.cancel(record)
     assert cancelled.status == "cancelled"
     assert sandbox.state()["bookings"][0]["status"] == "Cancelled"
-    stored = await service.get(outcome.record.booking_id)
+    stored = await service.get(record.booking_id)
     assert stored is not None and stored.status == "cancelled"
+    # Recorded at Bookable's time for the change (its lastUpdate), not the app's clock.
+    at_bookable = await service.bookable.get_booking(record.booking_id)
+    assert at_bookable.data.last_update is not None
+    assert stored.last_update == at_bookable.data.last_update
+
+
+async def test_a_cancel_whose_time_cannot_be_read_back_keeps_the_stored_time(
+    service: BookingService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = await _booked(service, "key-5")
+    before = await service.get(record.booking_id)
+    assert before is not None
+
+    async def unreachable(*args: object, **kwargs: object) -> None:
+        raise TransportError("connection reset")
+
+    monkeypatch.setattr(service.bookable, "get_booking", unreachable)
+    cancelled = await service.cancel(record)
+
+    assert cancelled.status == "cancelled"
+    stored = await service.get(record.booking_id)
+    # The status now, the time from Bookable's webhook later: never our own clock.
+    assert stored is not None and stored.status == "cancelled"
+    assert stored.last_update == before.last_update
 
 
 def test_who_may_cancel(service: BookingService) -> None:

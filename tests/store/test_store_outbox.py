@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import datetime as dt
 
 from sqlalchemy import select
 
@@ -18,6 +19,10 @@ LEASE = 30.0
 
 async def _claim(store: Store, worker: str = "w1", limit: int = 10) -> list[OutboxJob]:
     return await store.claim_outbox(worker, limit=limit, lease_seconds=LEASE)
+
+
+def _stats(**counts: int) -> dict[str, int]:
+    return {"pending": 0, "retrying": 0, "leased": 0, "done": 0, "dead": 0, **counts}
 
 
 def _keys(jobs: list[OutboxJob]) -> list[tuple[str, str]]:
@@ -78,7 +83,7 @@ async def test_expired_lease_is_claimed_again(store: Store, clock: FakeClock) ->
 
     assert not await store.complete_outbox(job.id, "crashed")  # no longer its job
     assert await store.complete_outbox(job.id, "w2")
-    assert await store.outbox_stats() == {"pending": 0, "leased": 0, "done": 1}
+    assert await store.outbox_stats() == _stats(done=1)
 
 
 async def test_lapsed_lease_nobody_took_can_still_complete(store: Store, clock: FakeClock) -> None:
@@ -98,7 +103,7 @@ async def test_reschedule_delays_and_counts_attempts(store: Store, clock: FakeCl
     assert not await store.reschedule_outbox(job.id, "someone-else", delay=5, error="x")
     assert await store.reschedule_outbox(job.id, "w1", delay=5, error="E" * 10_000)
     assert await _claim(store) == []
-    assert await store.outbox_stats() == {"pending": 1, "leased": 0, "done": 0}
+    assert await store.outbox_stats() == _stats(pending=1, retrying=1)
     clock.advance(5)
     (again,) = await _claim(store, "w2")
     assert (again.id, again.attempts) == (job.id, 1)
@@ -121,13 +126,75 @@ async def test_progress_is_merged_and_survives_retries(store: Store) -> None:
 
 
 async def test_outbox_stats(store: Store, clock: FakeClock) -> None:
-    assert await store.outbox_stats() == {"pending": 0, "leased": 0, "done": 0}
+    assert await store.outbox_stats() == _stats()
     await store.ingest_webhook([event(f"bk-{n}") for n in range(4)])
     first, _ = await _claim(store, limit=2)
     await store.complete_outbox(first.id, "w1")
-    assert await store.outbox_stats() == {"pending": 2, "leased": 1, "done": 1}
+    assert await store.outbox_stats() == _stats(pending=2, leased=1, done=1)
     clock.advance(LEASE + 1)  # the live lease expires: pending again
-    assert await store.outbox_stats() == {"pending": 3, "leased": 0, "done": 1}
+    assert await store.outbox_stats() == _stats(pending=3, done=1)
+
+
+async def test_a_dead_letter_no_longer_holds_up_its_booking(store: Store) -> None:
+    await store.ingest_webhook([event("bk-1", "confirmed", at(1))])
+    await store.ingest_webhook([event("bk-1", "cancelled", at(2))])
+    (stuck,) = await _claim(store)
+    assert await _claim(store, "w2") == []  # the later job waits behind it
+    assert await store.reschedule_outbox(stuck.id, "w1", delay=0, error="Slack HTTP 500")
+    (stuck_again,) = await _claim(store)
+    assert stuck_again.id == stuck.id  # pending with a failure: still first in line
+
+    assert not await store.kill_outbox(stuck.id, "someone-else", "nope")
+    assert await store.kill_outbox(stuck.id, "w1", "Slack HTTP 500; gave up after 2 failures")
+    (later,) = await _claim(store, "w2")
+    assert (later.status, later.last_update) == ("cancelled", at(2))
+    assert await store.complete_outbox(later.id, "w2")
+    assert await _claim(store) == []  # the dead letter is not claimed by itself
+    assert await store.outbox_stats() == _stats(done=1, dead=1)
+
+    (dead,) = await store.list_dead_outbox()
+    assert (dead.id, dead.booking_id, dead.kind) == (stuck.id, "bk-1", "status")
+    assert dead.reason == "Slack HTTP 500; gave up after 2 failures"
+    assert dead.attempts == 2 and dead.dead_at is not None
+
+
+async def test_kill_only_when_older_than_the_maximum_age(store: Store, clock: FakeClock) -> None:
+    await store.ingest_webhook([event()])
+    (job,) = await _claim(store)
+    clock.advance(59)
+    assert not await store.kill_outbox(job.id, "w1", "too old", older_than=dt.timedelta(minutes=1))
+    clock.advance(1)
+    assert await store.kill_outbox(job.id, "w1", "too old", older_than=dt.timedelta(minutes=1))
+    assert await store.outbox_stats() == _stats(dead=1)
+
+
+async def test_retry_dead_letters_one_or_all(store: Store) -> None:
+    await store.ingest_webhook([event(f"bk-{n}") for n in range(3)])
+    jobs = await _claim(store)
+    for job in jobs:
+        await store.mark_outbox_progress(
+            job.id, "w1", {"reply_ts": "1.1", "releases": 3, "failures": 3, "suspect": True}
+        )
+        assert await store.kill_outbox(job.id, "w1", "Slack error invalid_blocks (permanent)")
+    assert await store.retry_dead_outbox(123456) == 0
+    assert await store.retry_dead_outbox(jobs[0].id) == 1
+    assert await store.outbox_stats() == _stats(pending=1, dead=2)
+    (revived,) = await _claim(store)
+    assert (revived.id, revived.attempts) == (jobs[0].id, 0)
+    # What was posted, and the suspicion of an unseen post, survive; the counters restart.
+    assert revived.progress == {"reply_ts": "1.1", "suspect": True}
+
+    assert await store.retry_dead_outbox() == 2
+    assert await store.list_dead_outbox() == []
+    assert {job.id for job in await _claim(store, "w2")} == {jobs[1].id, jobs[2].id}
+
+
+async def test_outbox_stats_count_retrying_and_dead(store: Store) -> None:
+    await store.ingest_webhook([event(f"bk-{n}") for n in range(3)])
+    first, second, _ = await _claim(store)
+    await store.reschedule_outbox(first.id, "w1", delay=60, error="Slack HTTP 503")
+    await store.kill_outbox(second.id, "w1", "Slack error msg_too_long (permanent)")
+    assert await store.outbox_stats() == _stats(pending=1, retrying=1, leased=1, dead=1)
 
 
 class Drain:
@@ -184,7 +251,7 @@ async def test_two_stores_drain_everything_exactly_once_in_order(database: Datab
     assert len(drain.claimed) == len(set(drain.claimed)) == bookings * updates
     expected = [f"s{u}" for u in range(updates)]
     assert all(drain.delivered[f"bk-{b}"] == expected for b in range(bookings))
-    assert await producer.outbox_stats() == {"pending": 0, "leased": 0, "done": bookings * updates}
+    assert await producer.outbox_stats() == _stats(done=bookings * updates)
 
 
 async def test_draining_while_webhooks_keep_arriving(database: Database) -> None:

@@ -269,7 +269,13 @@ async def test_soak(soak_db: str, soak_fake: FakeSlack, tmp_path: Path) -> None:
             shown = [_rank(call.args) for call in fake.calls_to("chat.update")
                      if call.args.get("ts") == ts and call.http_status == 200]  # fmt: skip
             assert shown == sorted(shown), f"stale overwrite on {booking_id}: {shown}"
-        assert await store.outbox_stats() == {"pending": 0, "leased": 0, "done": expected}
+        assert await store.outbox_stats() == {
+            "pending": 0,
+            "retrying": 0,
+            "leased": 0,
+            "done": expected,
+            "dead": 0,
+        }
     finally:
         await store.close()
 

@@ -15,6 +15,7 @@ from bot.slack.blocks import subscriptions as subscription_blocks
 from bot.slack.blocks.bookings import my_bookings
 from bot.slack.blocks.help import help_message
 from bot.slack.blocks.search import PAGE_SIZE, search_results, searching
+from bot.slack.errors import BOT_NOT_IN_CHANNEL
 from bot.slack.ids import PageRef
 from bot.slack.listeners.shared import (
     Respond,
@@ -137,6 +138,6 @@ async def _membership_problem(
     except SlackApiError as error:
         code = slack_error(error)
         log.info("membership check in %s failed: %s", channel, code)
-        if code in ("channel_not_found", "not_in_channel"):
+        if code in BOT_NOT_IN_CHANNEL:
             return subscription_blocks.bot_not_in_channel()
         raise

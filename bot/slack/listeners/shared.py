@@ -22,6 +22,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.bookable.errors import BookableError
 from bot.slack.blocks.common import simple_message
+from bot.slack.errors import error_code, retry_after_seconds
 from bot.slack.ids import StaleReference
 from bot.slack.user_errors import explain, new_incident_id
 from bot.slack.users import UserDirectory
@@ -99,13 +100,7 @@ class _RateLimitRetry(AsyncRetryHandler):
 
 
 def _retry_after(response: HttpResponse | None) -> float:
-    headers = {k.lower(): v for k, v in (response.headers if response else {}).items()}
-    raw = headers.get("retry-after") or ["1"]
-    try:
-        seconds = float(raw[0] if isinstance(raw, list) else raw)
-    except ValueError:
-        seconds = 1.0
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+    return min(retry_after_seconds(response.headers if response else None), MAX_RETRY_AFTER)
 
 
 def _retry_handlers() -> list[AsyncRetryHandler]:
@@ -173,4 +168,4 @@ def channel_of(body: dict[str, Any]) -> str | None:
 
 
 def slack_error(error: SlackApiError) -> str:
-    return str(error.response.get("error") or "unknown_error")
+    return error_code(error) or "unknown_error"

@@ -22,6 +22,7 @@ from bot.service.booking import BookingContext, CreateOutcome
 from bot.slack import ids
 from bot.slack.blocks.booking import booking_message
 from bot.slack.blocks.modal import message_view, progress_view, result_view
+from bot.slack.errors import CHANNEL_UNUSABLE
 from bot.slack.form import FormInput, Offered, read_state, validate
 from bot.slack.ids import ModalMeta
 from bot.slack.listeners.modal_flow import fill_form
@@ -36,11 +37,6 @@ from bot.slack.listeners.shared import (
 from bot.slack.user_errors import explain
 from bot.slack.users import today_in
 from bot.store.records import BookingRecord
-
-# chat.postMessage errors that mean "post it to the user's DM instead"
-CANNOT_POST = frozenset(
-    {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "access_denied"}
-)
 
 
 def _input_blocks(view: dict[str, Any]) -> set[str]:
@@ -165,7 +161,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
                 )
                 return f"The confirmation is posted in <#{channel}>."
             except SlackApiError as error:
-                if slack_error(error) not in CANNOT_POST:
+                if slack_error(error) not in CHANNEL_UNUSABLE:  # else: to the user's DM
                     log.warning(
                         "confirmation for %s not posted in %s: %s",
                         record.booking_id,
