@@ -11,7 +11,10 @@
 * A booking the app asked for but never heard back about (the event's `partnerBookingId`
   names an in-progress submission): adopted, i.e. recorded, and its confirmation posted
   as the create would have (`bot.service.adoption`).
-* Any other booking: a notice in every channel whose subscription matches.
+* Any other booking: a notice in every channel whose subscription matches. Bookable's
+  webhook names no venue, so its names come from the booking's `compositeId`
+  (`bot.service.venues.VenueDirectory`) before subscriptions are matched; a venue nobody
+  can find matches only subscriptions without a venue or group filter.
 
 Exactly once: each successful post is recorded in the job's `progress` before the next
 step. A post can still land unrecorded (a timeout or 5xx whose message Slack did post, or
@@ -54,6 +57,7 @@ from bot.slack.errors import (
 )
 
 if TYPE_CHECKING:
+    from bot.service.venues import VenueDirectory
     from bot.store import BookingRecord, OutboxJob, Store
 
 log = logging.getLogger(__name__)
@@ -122,8 +126,10 @@ class StatusDelivery:
         max_hold: float,
         come_back_early: float,
         stopping: asyncio.Event,
+        venues: VenueDirectory | None = None,
     ) -> None:
         self._store = store
+        self._venues = venues
         self._worker_id = worker_id
         self._slack = slack
         self._pacer = pacer
@@ -310,8 +316,7 @@ class StatusDelivery:
 
     async def _notify_subscribers(self, run: JobRun) -> None:
         job = run.job
-        venue = job.venue_name or _text(job.payload.get("venueName"))
-        group = job.group_name or _text(job.payload.get("venueGroupName"))
+        venue, group = await self._venue_names(job)
         subscriptions = await self._store.matching_subscriptions(
             venue_name=venue, group_name=group, status=job.status
         )
@@ -342,6 +347,21 @@ class StatusDelivery:
                     raise
                 log.warning("subscription channel %s unavailable (%s); skipped", channel, code)
                 await self.save(run, **{key: f"skipped:{code}"})
+
+    async def _venue_names(self, job: OutboxJob) -> tuple[str | None, str | None]:
+        """The event's own names when it has them (an undocumented extra), else the
+        directory's for its compositeId; None for a venue that cannot be found. A lookup
+        that fails for now raises, and the job is retried later."""
+        venue = job.venue_name or _text(job.payload.get("venueName"))
+        group = job.group_name or _text(job.payload.get("venueGroupName"))
+        composite_id = _text(job.payload.get("compositeId"))
+        if venue or self._venues is None or composite_id is None:
+            return venue, group
+        found = await self._venues.names(composite_id)
+        if found is None:
+            log.info("booking %s: venue of %s unknown", job.booking_id, composite_id)
+            return None, group
+        return found.venue, group or found.group
 
     # --- posting exactly once ----------------------------------------------------------
 

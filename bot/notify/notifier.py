@@ -46,6 +46,7 @@ from bot.slack.errors import describe, is_network_error, is_permanent, rate_limi
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.service.venues import VenueDirectory
     from bot.store import OutboxJob, Store
 
 log = logging.getLogger(__name__)
@@ -70,9 +71,11 @@ class Notifier:
         poll_interval: float = 0.5,
         slack_timeout: float = 5.0,
         max_hold: float = 1.0,
+        venues: VenueDirectory | None = None,
     ) -> None:
         """`slack` only lends its token and base URL: the notifier uses its own client
-        without slack_sdk's retry handlers, because retries go through the outbox."""
+        without slack_sdk's retry handlers, because retries go through the outbox.
+        `venues` names the venue of bookings made elsewhere (webhooks carry no names)."""
         if slack_timeout > lease_seconds / 2:
             raise ValueError("slack_timeout must be at most half of lease_seconds")
         self._store = store
@@ -101,6 +104,7 @@ class Notifier:
             max_hold=max_hold,
             come_back_early=poll_interval + 0.1,
             stopping=self._stopping,
+            venues=venues,
         )
 
     # --- lifecycle ---------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
@@ -28,6 +27,7 @@ from bot.bookable.models import (
 from bot.config import Settings
 from bot.service.adoption import submission_context
 from bot.service.search import CoalescingCache
+from bot.service.venues import VenueDirectory
 from bot.store.records import BookingRecord
 
 if TYPE_CHECKING:
@@ -46,7 +46,6 @@ RECORD_STATUS = {
     BookingStatus.LOST: "cancelled",
 }
 CANCELLED = "cancelled"
-REMEMBERED_VENUES = 2000
 # Bad gateway / gateway timeout: a proxy's answer, Bookable itself may have booked.
 AMBIGUOUS_STATUSES = frozenset({502, 504})
 
@@ -106,16 +105,15 @@ class BookingService:
         self.searches: CoalescingCache[VenuePage] = CoalescingCache(
             settings.bookable_search_cache_ttl
         )
-        self.venues: CoalescingCache[Venue] = CoalescingCache(settings.bookable_search_cache_ttl)
-        # Venues seen in results, by product, so a Book click needs no extra call.
-        self._seen: OrderedDict[str, Venue] = OrderedDict()
+        # Venues seen in results or looked up; shared with the notifier (venue names).
+        self.venues = VenueDirectory(bookable, store)
 
     # --- search ---------------------------------------------------------------------------
 
     async def search_page(self, query: VenueQuery) -> VenuePage:
         page = await self.searches.get(query.cache_key(), lambda: self._search_now(query))
         for venue in page.data:
-            self._remember(venue)
+            self.venues.remember(venue)
         return page
 
     async def _search_now(self, query: VenueQuery) -> VenuePage:
@@ -148,26 +146,10 @@ class BookingService:
             )
         return SearchResult(result.data, page, result.has_next(size), by_description)
 
-    def _remember(self, venue: Venue) -> None:
-        for product in venue.products:
-            self._seen[product.composite_id] = venue
-            self._seen.move_to_end(product.composite_id)
-        while len(self._seen) > REMEMBERED_VENUES:
-            self._seen.popitem(last=False)
-
     async def venue_for(self, venue_id: str | None, composite_id: str) -> Venue | None:
-        """The venue offering `composite_id`: from recent results, else from Bookable."""
-        seen = self._seen.get(composite_id)
-        if seen is not None:
-            return seen
-        if not venue_id:
-            return None
-        venue = await self.venues.get(venue_id, lambda: self._venue_now(venue_id))
-        self._remember(venue)
-        return venue
-
-    async def _venue_now(self, venue_id: str) -> Venue:
-        return (await self.bookable.get_venue(venue_id)).data
+        """The venue offering `composite_id` (None if Bookable has none): from recent
+        results, else from Bookable, so any process can answer a Book click."""
+        return await self.venues.venue(composite_id, venue_id=venue_id)
 
     # --- availability ---------------------------------------------------------------------
 

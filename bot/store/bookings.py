@@ -106,6 +106,18 @@ class BookingsMixin(StoreCore):
             row = (await connection.execute(query)).first()
         return _record(row) if row is not None else None
 
+    async def venue_names(self, composite_id: str) -> tuple[str, str | None] | None:
+        """(venue name, group name) of the newest app booking of this product, if any."""
+        query = (
+            select(bookings.c.venue_name, bookings.c.venue_group)
+            .where(bookings.c.composite_id == composite_id, bookings.c.venue_name != "")
+            .order_by(bookings.c.created_at.desc())
+            .limit(1)
+        )
+        async with self._read() as connection:
+            row = (await connection.execute(query)).first()
+        return (row.venue_name, row.venue_group or None) if row is not None else None
+
     async def list_bookings_for_user(
         self, team_id: str, user_id: str, limit: int = 20
     ) -> list[BookingRecord]:

@@ -53,7 +53,7 @@ def build_asgi_app(
         bolt = build_bolt_app(ctx)
         handler = AsyncSlackRequestHandler(bolt)
         ingest = WebhookIngest(ctx.store, settings)
-        notifier = Notifier(ctx.store, settings)
+        notifier = Notifier(ctx.store, settings, venues=ctx.booking.venues)
         ingest.on_accepted = notifier.wake
         state.update(ctx=ctx, handler=handler, ingest=ingest, notifier=notifier)
         await notifier.start()

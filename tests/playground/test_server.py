@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any, TypeVar
 
 import httpx
@@ -14,6 +15,8 @@ from bot.devtools.playground import create_playground_app
 from bot.devtools.playground.server import STATIC
 from bot.devtools.serving import BackgroundServer
 from bot.devtools.stack import LocalStack
+from bot.sandbox.seed import seed_venues
+from tests.slack.flow import book_directly
 
 from .conftest import Playground, next_wednesday
 
@@ -247,3 +250,25 @@ def test_booking_round_trip(api: httpx.Client) -> None:
     assert eventually(
         lambda: state(api)["bookings"][0]["status"] == "cancelled", "the cancelled status"
     )
+
+
+def test_a_venue_subscription_posts_its_notice_with_documented_webhooks(
+    api: httpx.Client, playground: Playground
+) -> None:
+    """The playground runs the sandbox as tests do: webhooks name no venue (§8.2)."""
+    stack = playground.stack
+    assert stack.sandbox_state()["knobs"]["webhook_extras"] is False
+    subscribe = {"user": "U_BOB", "channel": "C_GENERAL", "text": "subscribe venue:hawksmoor"}
+    assert api.post("/api/command", json=subscribe).json() == {"ok": True}
+    [hawksmoor] = [v.data for v in seed_venues() if v.data["name"] == "Hawksmoor Borough"]
+    dinner = next(p["compositeId"] for p in hawksmoor["products"] if p["productName"] == "Dinner")
+
+    booked = book_directly(stack, dinner, date.fromisoformat(next_wednesday()), "19:00", 2)
+    assert booked.status_code == 201, booked.text
+
+    def notice() -> str | None:
+        texts = [m["text"] for m in state(api)["messages"] if m["channel"] == "C_GENERAL"]
+        return next((t for t in texts if t.startswith("Booking at")), None)
+
+    shown = eventually(notice, "the subscription notice")
+    assert shown == "Booking at Hawksmoor Borough: Confirmed"

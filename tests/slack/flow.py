@@ -158,12 +158,7 @@ async def confirmation(stack: LocalStack, user: str, channel: str) -> dict[str, 
 def book_directly(stack: LocalStack, composite_id: str, on: date, time: str, party: int,
                   slot_type: str = "book") -> httpx.Response:  # fmt: skip
     """Another Bookable partner books a table (to make a slot disappear)."""
-    token = httpx.post(
-        f"{stack.sandbox_url}/oauth/token",
-        json={"grant_type": "client_credentials", "client_id": LOCAL_CLIENT_ID,
-              "client_secret": LOCAL_CLIENT_SECRET, "audience": "api.bookabletech.com"},
-        timeout=10,
-    ).json()["access_token"]  # fmt: skip
+    token = sandbox_token(stack)
     return httpx.post(
         f"{stack.sandbox_url}/venues/{quote(composite_id, safe='')}/booking",
         headers={"Authorization": f"Bearer {token}"},
@@ -171,4 +166,16 @@ def book_directly(stack: LocalStack, composite_id: str, on: date, time: str, par
               "phone": "+447700900999", "partySize": party, "date": on.isoformat(),
               "time": time, "type": slot_type},
         timeout=10,
+    )  # fmt: skip
+
+
+def sandbox_token(stack: LocalStack) -> str:
+    """A Bookable token for the stack's embedded sandbox (as another partner)."""
+    return str(
+        httpx.post(
+            f"{stack.sandbox_url}/oauth/token",
+            json={"grant_type": "client_credentials", "client_id": LOCAL_CLIENT_ID,
+                  "client_secret": LOCAL_CLIENT_SECRET, "audience": "api.bookabletech.com"},
+            timeout=10,
+        ).json()["access_token"]
     )  # fmt: skip

@@ -82,6 +82,17 @@ async def test_list_for_user_newest_first_with_limit(store: Store) -> None:
     assert [record.booking_id for record in listed] == ["bk-4", "bk-3", "bk-2"]
 
 
+async def test_venue_names_of_the_newest_app_booking_of_a_product(store: Store) -> None:
+    await store.save_booking(booking("old", venue_name="Old Name", created_at=at(0)))
+    await store.save_booking(booking("new", venue_name="New Name", created_at=at(5)))
+    await store.save_booking(booking("unnamed", venue_name="", created_at=at(9)))
+    await store.save_booking(booking("solo", composite_id="p-2", venue_group=None))
+
+    assert await store.venue_names("venue-1:product-1") == ("New Name", "Dishoom")
+    assert await store.venue_names("p-2") == ("Dishoom Shoreditch", None)
+    assert await store.venue_names("never-booked") is None
+
+
 async def test_apply_status_only_moves_forward(store: Store) -> None:
     await store.save_booking(booking(status="pending"))
     assert await store.apply_status("bk-1", "Confirmed", at(10))  # stored None: applies

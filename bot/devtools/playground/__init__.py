@@ -44,7 +44,13 @@ def run_playground(port: int = 3000, open_browser: bool = False) -> int:
     try:
         if open_browser:
             threading.Thread(target=_open_when_ready, args=(server, url), daemon=True).start()
-        print(f"\n  Bookable playground: {url}\n  (Ctrl-C to stop)\n", flush=True)
+        print(
+            f"\n  Bookable playground: {url}"
+            f"\n  Bookable sandbox API (documented webhooks only): {stack.sandbox_url}"
+            f"\n  Fake Slack: {stack.slack_url}"
+            "\n  (Ctrl-C to stop)\n",
+            flush=True,
+        )
         server.run()
     except KeyboardInterrupt:
         pass  # uvicorn re-raises the Ctrl-C it handled once it has shut down
