@@ -37,7 +37,7 @@ from bot.notify.delivery import (
     rate_limited,
     retry_after,
 )
-from bot.notify.pacing import ChannelPacer
+from bot.notify.pacing import NotifierPacing
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -89,7 +89,12 @@ class Notifier:
             store,
             self.worker_id,
             slack=self._slack,
-            pacer=ChannelPacer(settings.notifier_channel_rate, settings.notifier_channel_burst),
+            pacer=NotifierPacing(
+                settings.notifier_channel_rate,
+                settings.notifier_channel_burst,
+                # Several processes share a Postgres database; SQLite serves one.
+                shared=store if store.dialect == "postgresql" else None,
+            ),
             slack_timeout=slack_timeout,
             max_hold=max_hold,
             come_back_early=poll_interval + 0.1,
