@@ -107,6 +107,10 @@ class Notifier:
         """New work was stored: look now instead of at the next poll."""
         self._wakeup.set()
 
+    @property
+    def running(self) -> bool:
+        return self._runner is not None and not self._runner.done()
+
     async def start(self) -> None:
         if self._runner is None:
             self._stopping.clear()
