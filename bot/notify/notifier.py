@@ -83,6 +83,7 @@ class Notifier:
         self._stopping = asyncio.Event()
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._runner: asyncio.Task[None] | None = None
+        self._waiting = False  # in the idle wait between claims
         self._session: aiohttp.ClientSession | None = None
         self._client: AsyncWebClient | None = None
         self._delivery = StatusDelivery(
@@ -110,6 +111,11 @@ class Notifier:
     @property
     def running(self) -> bool:
         return self._runner is not None and not self._runner.done()
+
+    @property
+    def idle(self) -> bool:
+        """Waiting for a wake-up or the next poll, with no job in flight."""
+        return self._waiting and not self._in_flight and not self._wakeup.is_set()
 
     async def start(self) -> None:
         if self._runner is None:
@@ -173,8 +179,12 @@ class Notifier:
                 await asyncio.sleep(CLAIM_COALESCE)
 
     async def _idle(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), seconds)
+        self._waiting = True
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), seconds)
+        finally:
+            self._waiting = False
 
     def _spawn(self, job: OutboxJob) -> None:
         if job.id in self._in_flight:  # cannot happen while leases outlive jobs; be safe

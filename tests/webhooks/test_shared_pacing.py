@@ -8,7 +8,6 @@ together send at twice the rate and Slack answers 429.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -19,17 +18,9 @@ from bot.notify.notifier import Notifier
 from bot.store import Store
 
 from .conftest import WebhookServer
-from .support import at, booking_json, envelope, postgres_database, seed_booking
+from .support import at, booking_json, envelope, outbox_drained, postgres_database, seed_booking
 
 pytestmark = pytest.mark.timeout(90)
-
-
-async def _outbox_drained(store: Store) -> None:
-    while True:
-        stats = await store.outbox_stats()
-        if stats["pending"] == 0 and stats["leased"] == 0:
-            return
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture
@@ -62,7 +53,7 @@ async def test_two_processes_share_one_channel_rate(
         await first.start()
         await second.start()
 
-        await _outbox_drained(store)
+        await outbox_drained(store)
         await first.stop()
         await second.stop()
     finally:
