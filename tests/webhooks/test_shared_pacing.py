@@ -30,9 +30,9 @@ async def db_url() -> AsyncIterator[str]:
         yield url
 
 
-@pytest.mark.parametrize("fake_options", [{"rate_per_channel": 4.0, "burst": 2}])
+@pytest.mark.parametrize("fake_options", [{"rate_per_channel": 4.0, "burst": 3}])
 @pytest.mark.parametrize(
-    "settings_overrides", [{"notifier_channel_rate": 4.0, "notifier_channel_burst": 2}]
+    "settings_overrides", [{"notifier_channel_rate": 4.0, "notifier_channel_burst": 3}]
 )
 async def test_two_processes_share_one_channel_rate(
     webhook_server: Callable[..., WebhookServer],
