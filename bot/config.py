@@ -1,7 +1,9 @@
 """Settings, read from the environment and `.env`.
 
-`load_settings()` turns every validation problem into one readable message (exit code 2,
-no traceback, no secret values) so a newcomer knows exactly which variables to set.
+`load_settings()` turns pydantic's validation errors into one readable message (exit
+code 2, no traceback, no secret values) so a newcomer knows exactly which variables to
+set. Every check is pydantic's own: field constraints, and validators that raise a
+`required_setting` error on the field, so each problem carries its variable's location.
 """
 
 from __future__ import annotations
@@ -11,7 +13,15 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROD_API_URL = "https://api.bookabletech.com"
@@ -49,6 +59,13 @@ HINTS: dict[str, str] = {
 }
 
 Seconds = Annotated[float, Field(gt=0)]
+REQUIRED = "required_setting"  # the error type of a setting that must be set
+
+
+def _require(value: str | SecretStr | None) -> None:
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if not text:
+        raise PydanticCustomError(REQUIRED, "is required")
 
 
 class Settings(BaseSettings):
@@ -69,8 +86,9 @@ class Settings(BaseSettings):
 
     # Bookable
     bookable_env: BookableEnv = BookableEnv.SANDBOX
-    bookable_client_id: str | None = None
-    bookable_client_secret: SecretStr | None = None
+    # Required unless BOOKABLE_ENV=local (checked even when unset: validate_default).
+    bookable_client_id: str | None = Field(default=None, validate_default=True)
+    bookable_client_secret: SecretStr | None = Field(default=None, validate_default=True)
     bookable_api_url: AnyHttpUrl | None = None
     bookable_auth_url: AnyHttpUrl | None = None
     bookable_audience: str = "api.bookabletech.com"
@@ -102,17 +120,15 @@ class Settings(BaseSettings):
     notifier_max_attempts: Annotated[int, Field(ge=1)] = 12
     notifier_max_age: Seconds = 24 * 3600.0
 
-    @model_validator(mode="after")
-    def _check_required(self) -> Settings:
-        missing = []
-        if self.bookable_env is not BookableEnv.LOCAL:
-            if not self.bookable_client_id:
-                missing.append("BOOKABLE_CLIENT_ID")
-            if not self.bookable_client_secret:
-                missing.append("BOOKABLE_CLIENT_SECRET")
-        if missing:
-            raise ValueError("missing: " + ", ".join(missing))
-        return self
+    @field_validator("bookable_client_id", "bookable_client_secret")
+    @classmethod
+    def _bookable_credentials(
+        cls, value: str | SecretStr | None, info: ValidationInfo
+    ) -> str | SecretStr | None:
+        environment = info.data.get("bookable_env")  # absent when itself invalid
+        if environment is not None and environment is not BookableEnv.LOCAL:
+            _require(value)
+        return value
 
     @property
     def is_local(self) -> bool:
@@ -149,14 +165,17 @@ class SettingsError(Exception):
     """Raised with a message that is safe to print (names, never values)."""
 
 
-def _missing_slack(settings: Settings) -> dict[str, str]:
-    required = (
-        ("SLACK_BOT_TOKEN", settings.slack_bot_token),
-        ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
-    )
-    return {
-        name: "is required" for name, value in required if not value or not value.get_secret_value()
-    }
+class SlackSettings(Settings):
+    """Settings for commands that call Slack: its bot token and signing secret are required."""
+
+    slack_bot_token: SecretStr | None = Field(default=None, validate_default=True)
+    slack_signing_secret: SecretStr | None = Field(default=None, validate_default=True)
+
+    @field_validator("slack_bot_token", "slack_signing_secret")
+    @classmethod
+    def _slack_credentials(cls, value: SecretStr | None) -> SecretStr | None:
+        _require(value)
+        return value
 
 
 def _format_problems(problems: dict[str, str]) -> str:
@@ -169,49 +188,22 @@ def _format_problems(problems: dict[str, str]) -> str:
 
 
 def _problems_from(error: ValidationError) -> dict[str, str]:
+    """Variable name -> problem, from pydantic's errors (never their input values)."""
     problems: dict[str, str] = {}
-    for item in error.errors(include_input=False, include_url=False):
-        loc = [str(part) for part in item["loc"]]
-        if loc:
-            problems[loc[0].upper()] = f"is invalid: {item['msg']}"
-            continue
-        message = str(item.get("msg", ""))
-        if "missing: " in message:
-            for name in message.split("missing: ", 1)[1].split(", "):
-                problems[name.strip()] = "is required"
-        else:
-            problems["SETTINGS"] = message
+    for item in error.errors(include_input=False, include_url=False, include_context=False):
+        name = str(item["loc"][0]).upper() if item["loc"] else "SETTINGS"
+        required = item["type"] in (REQUIRED, "missing")
+        problems.setdefault(name, "is required" if required else f"is invalid: {item['msg']}")
     return problems
 
 
 def load_settings(*, need_slack: bool = True, **overrides: Any) -> Settings:
     """Validate everything at once; `need_slack=False` for commands that never call Slack."""
+    model = SlackSettings if need_slack else Settings
     try:
-        settings = Settings(**overrides)
+        return model(**overrides)
     except ValidationError as error:
-        problems = _problems_from(error)
-        if need_slack:
-            partial = Settings.model_construct(**_slack_values(overrides))
-            problems = {**_missing_slack(partial), **problems}
-        raise SettingsError(_format_problems(problems)) from None
-    problems = _missing_slack(settings) if need_slack else {}
-    if problems:
-        raise SettingsError(_format_problems(problems))
-    return settings
-
-
-def _slack_values(overrides: dict[str, Any]) -> dict[str, Any]:
-    """Slack secrets from env/.env even when other settings failed validation."""
-    import os
-
-    from dotenv import dotenv_values  # only on the error path
-
-    values: dict[str, Any] = {}
-    env_file = {k.upper(): v for k, v in dotenv_values(".env").items()}
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
-        raw = overrides.get(name.lower()) or os.environ.get(name) or env_file.get(name)
-        values[name.lower()] = SecretStr(raw) if isinstance(raw, str) else raw
-    return values
+        raise SettingsError(_format_problems(_problems_from(error))) from None
 
 
 def exit_on_settings_error(error: SettingsError) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from dataclasses import dataclass, field
 
 import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -49,6 +50,10 @@ class AppContext:
     slack: AsyncWebClient
     booking: BookingService
     http_session: aiohttp.ClientSession
+    # Closes what `create` opened, newest first.
+    _resources: contextlib.AsyncExitStack = field(
+        default_factory=contextlib.AsyncExitStack, repr=False
+    )
 
     @classmethod
     async def create(cls, settings: Settings, *, local_base: str | None = None) -> AppContext:
@@ -64,20 +69,26 @@ class AppContext:
             )
         )
         key = settings.bot_encryption_key
-        store = await Store.connect(
-            settings.database_url, encryption_key=key.get_secret_value() if key else None
-        )
-        bookable = BookableClient.from_settings(
-            settings,
-            api_url=settings.api_base_url(local_base),
-            auth_url=settings.auth_url(local_base),
-        )
-        booking = BookingService(bookable, store, settings)
-        session = aiohttp.ClientSession()
-        slack = slack_client(settings, session=session)
-        return cls(settings, bookable, store, slack, booking, session)
+        resources = contextlib.AsyncExitStack()
+        try:  # a step that fails closes what the steps before it opened
+            store = await Store.connect(
+                settings.database_url, encryption_key=key.get_secret_value() if key else None
+            )
+            resources.push_async_callback(store.close)
+            bookable = BookableClient.from_settings(
+                settings,
+                api_url=settings.api_base_url(local_base),
+                auth_url=settings.auth_url(local_base),
+            )
+            resources.push_async_callback(bookable.aclose)
+            booking = BookingService(bookable, store, settings)
+            session = aiohttp.ClientSession()
+            resources.push_async_callback(session.close)
+            slack = slack_client(settings, session=session)
+        except BaseException:
+            await resources.aclose()
+            raise
+        return cls(settings, bookable, store, slack, booking, session, resources)
 
     async def aclose(self) -> None:
-        await self.bookable.aclose()
-        await self.store.close()
-        await self.http_session.close()
+        await self._resources.aclose()

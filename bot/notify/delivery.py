@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.notify.pacing import ChannelPacer
+from bot.notify.pacing import NotifierPacing
 from bot.service.adoption import adopted_record, partner_key
 from bot.slack.blocks.booking import booking_message
 from bot.slack.blocks.status import (
@@ -121,7 +121,7 @@ class StatusDelivery:
         worker_id: str,
         *,
         slack: Callable[[], AsyncWebClient],
-        pacer: ChannelPacer,
+        pacer: NotifierPacing,
         slack_timeout: float,
         max_hold: float,
         come_back_early: float,
@@ -406,7 +406,7 @@ class StatusDelivery:
             )
         except SlackApiError as error:
             if rate_limited(error):
-                self._pacer.pause(channel, retry_after(error))
+                await self._pacer.pause(channel, retry_after(error))
             raise
         finally:
             self._pacer.release((run.job.id, channel))
@@ -416,7 +416,7 @@ class StatusDelivery:
         return ts
 
     async def _pace(self, run: JobRun, channel: str) -> None:
-        wait = self._pacer.reserve(channel, (run.job.id, channel))
+        wait = await self._pacer.reserve(channel, (run.job.id, channel))
         if wait > self._max_hold:
             # Come back a little before the slot (claims are polled) and wait out the rest.
             raise Paced(max(MIN_DELAY, wait - self._come_back_early))

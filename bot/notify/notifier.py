@@ -41,7 +41,7 @@ from bot.notify.delivery import (
     StatusDelivery,
     Undeliverable,
 )
-from bot.notify.pacing import ChannelPacer
+from bot.notify.pacing import NotifierPacing
 from bot.slack.errors import describe, is_network_error, is_permanent, rate_limited, retry_after
 
 if TYPE_CHECKING:
@@ -93,13 +93,19 @@ class Notifier:
         self._stopping = asyncio.Event()
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._runner: asyncio.Task[None] | None = None
+        self._waiting = False  # in the idle wait between claims
         self._session: aiohttp.ClientSession | None = None
         self._client: AsyncWebClient | None = None
         self._delivery = StatusDelivery(
             store,
             self.worker_id,
             slack=self._slack,
-            pacer=ChannelPacer(settings.notifier_channel_rate, settings.notifier_channel_burst),
+            pacer=NotifierPacing(
+                settings.notifier_channel_rate,
+                settings.notifier_channel_burst,
+                # Several processes share a Postgres database; SQLite serves one.
+                shared=store if store.dialect == "postgresql" else None,
+            ),
             slack_timeout=slack_timeout,
             max_hold=max_hold,
             come_back_early=poll_interval + 0.1,
@@ -112,6 +118,15 @@ class Notifier:
     def wake(self) -> None:
         """New work was stored: look now instead of at the next poll."""
         self._wakeup.set()
+
+    @property
+    def running(self) -> bool:
+        return self._runner is not None and not self._runner.done()
+
+    @property
+    def idle(self) -> bool:
+        """Waiting for a wake-up or the next poll, with no job in flight."""
+        return self._waiting and not self._in_flight and not self._wakeup.is_set()
 
     async def start(self) -> None:
         if self._runner is None:
@@ -175,8 +190,12 @@ class Notifier:
                 await asyncio.sleep(CLAIM_COALESCE)
 
     async def _idle(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), seconds)
+        self._waiting = True
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), seconds)
+        finally:
+            self._waiting = False
 
     def _spawn(self, job: OutboxJob) -> None:
         if job.id in self._in_flight:  # cannot happen while leases outlive jobs; be safe

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from cachetools import TTLCache
 from pydantic import ValidationError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 SIGNATURE_HEADER = "x-api-key"
 SECRET_NAME = "bookable_webhook_secret"
+FORCED_REREAD_GAP = 1.0
 _PREFIX = b"sha256="
 
 
@@ -88,20 +90,22 @@ class WebhookSecretCache:
     ) -> None:
         self._store = store
         self._override = settings.bookable_webhook_secret
-        self._ttl = ttl
-        self._clock = clock
-        self._value: str | None = None
-        self._loaded_at = float("-inf")
+        self._value: TTLCache[str, str] = TTLCache(1, ttl, timer=clock)
+        # Present for a second after each read: a forced re-read waits that long.
+        self._just_read: TTLCache[str, bool] = TTLCache(1, FORCED_REREAD_GAP, timer=clock)
 
     async def get(self, *, refresh: bool = False) -> str | None:
         if self._override is not None:
             return self._override.get_secret_value()
-        age = self._clock() - self._loaded_at
-        if age > self._ttl or self._value is None or (refresh and age > 1.0):
-            self._value = await self._store.get_secret(SECRET_NAME)
-            self._loaded_at = self._clock()
-            register_secret(self._value)  # masked in logs, also after a restart
-        return self._value
+        cached = self._value.get(SECRET_NAME)
+        if cached is not None and not (refresh and SECRET_NAME not in self._just_read):
+            return cached
+        value = await self._store.get_secret(SECRET_NAME)
+        self._just_read[SECRET_NAME] = True
+        if value is not None:  # none stored yet: ask again next time
+            self._value[SECRET_NAME] = value
+            register_secret(value)  # masked in logs, also after a restart
+        return value
 
 
 class WebhookIngest:

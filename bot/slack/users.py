@@ -7,17 +7,18 @@ fields, UTC, "not an admin") because a Slack hiccup must not block a booking.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cachetools import TTLCache
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 600.0
+CACHE_SIZE = 5000
 
 
 @dataclass(frozen=True)
@@ -62,20 +63,17 @@ def today_in(tz: str | None, now: datetime | None = None) -> date:
 class UserDirectory:
     def __init__(self, client: AsyncWebClient, *, ttl: float = CACHE_SECONDS) -> None:
         self._client = client
-        self._ttl = ttl
-        self._cache: dict[str, tuple[float, SlackUser]] = {}
+        self._cache: TTLCache[str, SlackUser] = TTLCache(CACHE_SIZE, ttl)
 
     async def get(self, user_id: str, client: AsyncWebClient | None = None) -> SlackUser | None:
         cached = self._cache.get(user_id)
-        if cached and time.monotonic() < cached[0]:
-            return cached[1]
+        if cached is not None:
+            return cached
         try:
             response = await (client or self._client).users_info(user=user_id)
         except SlackApiError as error:
             log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
             return None
         user = SlackUser.from_api(response.get("user") or {})
-        if len(self._cache) > 5000:
-            self._cache.clear()
-        self._cache[user_id] = (time.monotonic() + self._ttl, user)
+        self._cache[user_id] = user
         return user

@@ -4,6 +4,13 @@ Changing the date, then the party size quickly starts two availability lookups. 
 newest may update the modal, and `views.update(hash=…)` must carry the newest hash we know:
 on `hash_conflict` we retry once with the latest hash seen (from Slack's payloads or from our
 own updates) instead of overwriting the view blindly.
+
+What this remembers is per process and safe to miss. With several `serve` processes, the
+steps of one modal may land on different processes; Slack's hash then does the ordering:
+a refresh updates with the hash of the payload it answers, and a `hash_conflict` with no
+newer hash of our own means another process (or the submit) changed the view since, so its
+content stays. Both memories are bounded LRU caches: a burst of other modals evicts the
+least recently used views, never the one being refreshed now.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import itertools
 import logging
 from typing import Any
 
+from cachetools import LRUCache
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -23,27 +31,24 @@ MAX_TRACKED = 5000
 
 class ViewSync:
     def __init__(self) -> None:
-        self._hashes: dict[str, str] = {}
-        self._latest: dict[str, int] = {}
+        self._hashes: LRUCache[str, str] = LRUCache(MAX_TRACKED)
+        self._latest: LRUCache[str, int] = LRUCache(MAX_TRACKED)
         self._counter = itertools.count(1)
 
     def saw(self, view: dict[str, Any]) -> None:
         """Record the hash of a view Slack just showed us (payload or API answer)."""
         view_id, view_hash = view.get("id"), view.get("hash")
         if isinstance(view_id, str) and isinstance(view_hash, str):
-            if len(self._hashes) > MAX_TRACKED:
-                self._hashes.clear()
             self._hashes[view_id] = view_hash
 
     def begin(self, view_id: str) -> int:
         """Start a refresh; only the newest refresh for a view may write it."""
         ticket = next(self._counter)
-        if len(self._latest) > MAX_TRACKED:
-            self._latest.clear()
         self._latest[view_id] = ticket
         return ticket
 
     def is_latest(self, view_id: str, ticket: int) -> bool:
+        """A view this process does not remember has no newer refresh here."""
         return self._latest.get(view_id, ticket) == ticket
 
     async def update(

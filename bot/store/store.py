@@ -10,6 +10,7 @@ from bot.store.core import Clock, utc_now
 from bot.store.engine import create_store_engine
 from bot.store.migrate import migrate_to_head
 from bot.store.outbox import OutboxMixin
+from bot.store.pacing import PacingMixin
 from bot.store.secrets import SecretsMixin, build_cipher
 from bot.store.submissions import SubmissionsMixin
 from bot.store.subscriptions import SubscriptionsMixin
@@ -21,6 +22,7 @@ class Store(
     BookingsMixin,
     WebhooksMixin,
     OutboxMixin,
+    PacingMixin,
     SubscriptionsMixin,
     SecretsMixin,
 ):

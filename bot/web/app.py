@@ -29,6 +29,8 @@ from bot.web.local import register_local_webhook
 from bot.web.slack_payloads import is_signed, shape_error
 
 if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
     from bot.sandbox import SandboxConfig
 
 log = logging.getLogger(__name__)
@@ -49,28 +51,29 @@ def build_asgi_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        ctx = await AppContext.create(settings, local_base=base)
-        bolt = build_bolt_app(ctx)
-        handler = AsyncSlackRequestHandler(bolt)
-        ingest = WebhookIngest(ctx.store, settings)
-        notifier = Notifier(ctx.store, settings, venues=ctx.booking.venues)
-        ingest.on_accepted = notifier.wake
-        state.update(ctx=ctx, handler=handler, ingest=ingest, notifier=notifier)
-        await notifier.start()
-        socket_mode = await _start_socket_mode(settings, bolt)
-        background: list[asyncio.Task[None]] = []
-        if settings.is_local:
-            background.append(asyncio.create_task(register_local_webhook(ctx, base)))
-        log.info("Bookable for Slack ready on %s (Bookable env: %s)", base, settings.bookable_env)
-        try:
-            yield
-        finally:
-            for task in background:
-                task.cancel()
+        # Whatever started is stopped, newest first: at shutdown, and when a later
+        # start-up step fails (e.g. Socket Mode refuses the app token).
+        async with contextlib.AsyncExitStack() as started:
+            ctx = await AppContext.create(settings, local_base=base)
+            started.push_async_callback(ctx.aclose)
+            bolt = build_bolt_app(ctx)
+            handler = AsyncSlackRequestHandler(bolt)
+            ingest = WebhookIngest(ctx.store, settings)
+            notifier = Notifier(ctx.store, settings, venues=ctx.booking.venues)
+            ingest.on_accepted = notifier.wake
+            state.update(ctx=ctx, handler=handler, ingest=ingest, notifier=notifier)
+            await notifier.start()
+            started.push_async_callback(notifier.stop)
+            socket_mode = await _start_socket_mode(settings, bolt)
             if socket_mode is not None:
-                await socket_mode.close_async()
-            await notifier.stop()
-            await ctx.aclose()
+                started.push_async_callback(socket_mode.close_async)
+            if settings.is_local:
+                registering = asyncio.create_task(register_local_webhook(ctx, base))
+                started.callback(registering.cancel)
+            log.info(
+                "Bookable for Slack ready on %s (Bookable env: %s)", base, settings.bookable_env
+            )
+            yield
 
     async def slack_events(request: Request) -> Response:
         handler: AsyncSlackRequestHandler = state["handler"]  # type: ignore[assignment]
@@ -130,7 +133,9 @@ def build_asgi_app(
         )
         sandbox_state = SandboxState(config)
         routes.append(Mount(LOCAL_SANDBOX_PREFIX, app=create_sandbox_app(sandbox_state)))
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BodySizeLimit)])
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BodySizeLimit)])
+    app.state.services = state  # what the lifespan built, for inspection
+    return app
 
 
 async def _signed_by_slack(request: Request, settings: Settings) -> bool | None:
@@ -143,7 +148,7 @@ async def _signed_by_slack(request: Request, settings: Settings) -> bool | None:
     return is_signed(secret.get_secret_value(), body, request.headers)
 
 
-async def _start_socket_mode(settings: Settings, bolt: object) -> object | None:
+async def _start_socket_mode(settings: Settings, bolt: object) -> AsyncSocketModeHandler | None:
     if not settings.slack_app_token:
         return None
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import httpx
@@ -20,13 +19,26 @@ def _activity(stack: LocalStack) -> tuple[int, int, int]:
     return state["api_requests"] + state["tokens_issued"], posts, messages
 
 
+def _alices(stack: LocalStack) -> tuple[int, int]:
+    """What a forged request for Alice would change: her messages, her modals."""
+    messages = [m for m in stack.fake.messages("C_GENERAL") if m.get("ephemeral_to") == "U_ALICE"]
+    return len(messages), len(stack.fake.calls_to("views.open"))
+
+
+async def _after_a_signed_sentinel(stack: LocalStack) -> tuple[int, int]:
+    """Bob's signed search, answered in full: the app has handled a later request to the
+    end, so work a refused request had wrongly started would show by now."""
+    await search(stack, "U_BOB", "C_GENERAL", "search kiln")
+    return _alices(stack)
+
+
 @pytest.mark.parametrize(
     "how", ["bad signature", "stale timestamp", "future timestamp", "missing headers"]
 )
 async def test_unsigned_commands_are_refused_without_side_effects(
     stack: LocalStack, how: str
 ) -> None:
-    before = _activity(stack)
+    before, alices_before = _activity(stack), _alices(stack)
     driver = stack.driver
     if how == "bad signature":
         response = await driver.command("U_ALICE", "C_GENERAL", "search dishoom", signed=False)
@@ -44,8 +56,8 @@ async def test_unsigned_commands_are_refused_without_side_effects(
                 headers={"Content-Type": "application/x-www-form-urlencoded"},
             )
     assert response.status_code == 401
-    await asyncio.sleep(0.3)  # anything the app wrongly started would show up by now
-    assert _activity(stack) == before
+    assert _activity(stack) == before  # refused before any work
+    assert await _after_a_signed_sentinel(stack) == alices_before
 
 
 async def test_an_unsigned_click_opens_no_modal(stack: LocalStack) -> None:
@@ -54,10 +66,11 @@ async def test_an_unsigned_click_opens_no_modal(stack: LocalStack) -> None:
     button = next(
         e for b in results["blocks"] if b["type"] == "actions" for e in b["elements"]
     )  # fmt: skip
-    before = _activity(stack)
+    before, alices_before = _activity(stack), _alices(stack)
     response = await stack.driver.click(
         "U_ALICE", results, button["action_id"], channel_id="C_GENERAL", signed=False
     )
     assert response.status_code == 401
-    await asyncio.sleep(0.3)
-    assert _activity(stack) == before
+    assert _activity(stack) == before  # refused before any work
+    assert await _after_a_signed_sentinel(stack) == alices_before
+    assert stack.fake.current_view("U_ALICE") is None

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.devtools.fake_slack import FakeSlack
 from bot.devtools.serving import BackgroundServer
-from bot.slack.views_sync import ViewSync
+from bot.slack.views_sync import MAX_TRACKED, ViewSync
 
 TOKEN = "xoxb-views-sync-test"
 
@@ -79,3 +79,57 @@ async def test_a_closed_modal_is_not_an_error(fake: FakeSlack, client: AsyncWebC
     opened = await _open(fake, client)
     fake.close_view(opened["id"])
     assert not await sync.update(client, opened["id"], modal("too late"))
+
+
+async def test_a_burst_of_other_modals_does_not_forget_the_newest_refresh(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    sync = ViewSync()
+    opened = await _open(fake, client)
+    older = sync.begin(opened["id"])
+    for index in range(MAX_TRACKED - 1):
+        sync.begin(f"V_OTHER{index}")
+    newer = sync.begin(opened["id"])
+    for index in range(MAX_TRACKED - 1, MAX_TRACKED + 1):
+        sync.begin(f"V_OTHER{index}")  # more views than tracked: the least recent go
+    assert not await sync.update(client, opened["id"], modal("old"), ticket=older)
+    assert await sync.update(client, opened["id"], modal("new"), ticket=newer)
+    assert _text(fake, opened["id"]) == "new"
+
+
+async def test_a_refresh_handled_by_another_process_updates_the_modal(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    """`first` opened and filled the modal; the next action lands on a process that never
+    saw this view (an empty ViewSync): it updates with the hash of its payload."""
+    first, second = ViewSync(), ViewSync()
+    opened = await _open(fake, client)
+    first.saw(opened)
+    assert await first.update(client, opened["id"], modal("form"), view_hash=opened["hash"])
+    payload_view = fake.view(opened["id"])  # what Slack sends with the user's next action
+    assert payload_view is not None
+
+    second.saw(payload_view)
+    ticket = second.begin(opened["id"])
+    assert await second.update(
+        client, opened["id"], modal("times for 4"), view_hash=payload_view["hash"], ticket=ticket
+    )
+    assert _text(fake, opened["id"]) == "times for 4"
+
+
+async def test_a_late_refresh_on_another_process_leaves_the_newer_content(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    """The process that answers an older action finishes last: Slack's hash says the view
+    changed since its payload, and it knows no newer hash, so the newer content stays."""
+    first, second = ViewSync(), ViewSync()
+    opened = await _open(fake, client)
+    first.saw(opened)
+    second.saw(opened)  # both payloads carried the hash of the open form
+    assert await first.update(client, opened["id"], modal("newer"), view_hash=opened["hash"])
+
+    ticket = second.begin(opened["id"])
+    assert not await second.update(
+        client, opened["id"], modal("older"), view_hash=opened["hash"], ticket=ticket
+    )
+    assert _text(fake, opened["id"]) == "newer"

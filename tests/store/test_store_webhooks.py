@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from sqlalchemy import func, select
 
@@ -81,12 +80,9 @@ async def test_status_before(store: Store) -> None:
     assert await store.status_before("bk-1", None) == "pending"
 
 
-async def test_ingest_rate_on_a_generous_deadline(store: Store) -> None:
-    """The target is > 500 single-event ingests/s on SQLite; assert a tenth of that."""
+async def test_many_single_event_ingests_each_queue_one_job(store: Store) -> None:
+    """Their rate is bench's `ingest` scenario (python -m bench --only ingest)."""
     count = 200
-    started = time.perf_counter()
     for n in range(count):
         await store.ingest_webhook([event(f"bk-{n}")])
-    elapsed = time.perf_counter() - started
-    assert elapsed < count / 50, f"{count / elapsed:.0f} ingests/s"
     assert await _count(store, outbox) == count

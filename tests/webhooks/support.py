@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import datetime as dt
@@ -150,3 +151,17 @@ async def seed_booking(
     record = booking_record(booking_id, channel_id=channel_id, message_ts=posted.ts, status=status)
     await store.save_booking(record)
     return record
+
+
+async def outbox_drained(store: Store, *, within: float = 60.0) -> None:
+    """Until no outbox job is pending or leased: a positive signal that every post the
+    stored events cause has been made (a liveness bound, not a speed check)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        stats = await store.outbox_stats()
+        if stats["pending"] == 0 and stats["leased"] == 0:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"outbox not drained within {within}s: {stats}")
+        await asyncio.sleep(0.05)

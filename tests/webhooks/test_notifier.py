@@ -16,7 +16,7 @@ from bot.notify.notifier import METADATA_EVENT_TYPE, Notifier
 from bot.store import Store
 
 from .conftest import Drain, WebhookServer
-from .support import at, booking_json, booking_record, envelope, seed_booking
+from .support import at, booking_json, booking_record, envelope, outbox_drained, seed_booking
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -108,7 +108,7 @@ async def test_shuffled_updates_end_on_the_newest_status_without_stale_overwrite
         await asyncio.sleep(0.05)
 
     await fake.wait_for(lambda: len(fake.thread("C_GENERAL", record.message_ts or "")) == 4)
-    await asyncio.sleep(0.3)  # nothing more may arrive
+    await outbox_drained(store)  # every job finished: nothing more can arrive
 
     replies = fake.thread("C_GENERAL", record.message_ts)
     assert len(replies) == 4
@@ -174,7 +174,7 @@ async def test_slack_failures_are_retried_and_every_update_posted_once(
         return all(len(fake.thread("C_GENERAL", r.message_ts or "")) == 2 for r in records)
 
     await fake.wait_for(all_posted, within=30)
-    await asyncio.sleep(0.5)
+    await outbox_drained(store)  # every job finished: nothing more can arrive
 
     for record in records:
         replies = fake.thread("C_GENERAL", record.message_ts or "")
@@ -294,10 +294,9 @@ async def test_pacing_draws_no_429_and_other_channels_are_not_held_up(
     await fake.wait_for(done, within=20)
 
     assert fake.rate_limited_count == 0
-    posts = fake.calls_to("chat.postMessage")
-    quiet_at = next(c.at for c in posts if c.args["channel"] == "C_QUIET")
-    last_busy_at = max(c.at for c in posts if c.args["channel"] == "C_GENERAL")
-    assert quiet_at < last_busy_at  # the quiet channel did not queue behind the busy one
+    channels = [c.args["channel"] for c in fake.calls_to("chat.postMessage")]  # in order
+    last_busy = len(channels) - 1 - channels[::-1].index("C_GENERAL")
+    assert channels.index("C_QUIET") < last_busy  # it did not queue behind the busy channel
     assert fake.calls_to("conversations.replies") == []  # no needless lookups
 
 

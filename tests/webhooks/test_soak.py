@@ -44,6 +44,7 @@ from .support import (
     booking_json,
     booking_record,
     envelope,
+    outbox_drained,
     postgres_database,
     sign,
 )
@@ -237,7 +238,11 @@ async def test_soak(soak_db: str, soak_fake: FakeSlack, tmp_path: Path) -> None:
 
         expected = BOOKINGS * UPDATES_PER_BOOKING
         await fake.wait_for(lambda: count_replies() >= expected, within=90)
-        await asyncio.sleep(1.0)  # anything extra would show up now
+        observer = await Store.connect(soak_db)
+        try:  # every job finished: anything extra would have been posted by now
+            await outbox_drained(observer, within=90)
+        finally:
+            await observer.close()
         replies_posted = count_replies()
         elapsed = time.monotonic() - started
     finally:
