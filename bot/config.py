@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     notifier_channel_burst: Annotated[int, Field(ge=1)] = 3
     notifier_max_backoff: Seconds = 60.0
 
+    # A create nobody confirmed (no answer, no matching webhook) is given up on after this,
+    # and the booker told; the sweep looks every `submission_sweep_interval`.
+    submission_unconfirmed_after: Seconds = 1800.0
+    submission_sweep_interval: Seconds = 60.0
+
     @model_validator(mode="after")
     def _check_required(self) -> Settings:
         missing = []

@@ -6,9 +6,14 @@
   (an older update arriving late gets its reply, marked as late, and never overwrites a
   newer status). If the channel is gone (`not_in_channel`, `channel_not_found`,
   `is_archived`), the update goes to the booker's DM instead.
-* A booking the app asked for but never heard back about (the event's `partnerBookingId`
-  names an in-progress submission): adopted, i.e. recorded, and its confirmation posted
-  as the create would have (`bot.service.adoption`).
+* Its confirmation ("confirm" job, queued when the booking is recorded): in the search's
+  channel, else in the booker's DM; the message ts is recorded for the updates to come.
+  A "confirm" job is claimed before any status job of its booking.
+* A booking the app asked for but never heard back about (an in-progress submission
+  matches the event: `bot.service.adoption`): adopted, i.e. recorded with its
+  "confirm" job, as the create would have.
+* A create whose result stayed unknown ("unresolved" job, from `bot.service.sweep`): the
+  booker is told plainly, by DM, what to check.
 * Any other booking: a notice in every channel whose subscription matches.
 
 Exactly once: each successful post is recorded in the job's `progress` before the next
@@ -33,7 +38,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.notify.pacing import ChannelPacer
-from bot.service.adoption import adopted_record, partner_key
+from bot.service.adoption import adopt_unknown_booking
 from bot.slack.blocks.booking import booking_message
 from bot.slack.blocks.status import (
     StatusChange,
@@ -41,6 +46,8 @@ from bot.slack.blocks.status import (
     status_thread_reply,
     subscription_notice,
 )
+from bot.slack.blocks.unresolved import unresolved_message
+from bot.store.records import submission_of
 
 if TYPE_CHECKING:
     from bot.store import BookingRecord, OutboxJob, Store
@@ -134,6 +141,7 @@ class StatusDelivery:
         max_hold: float,
         come_back_early: float,
         stopping: asyncio.Event,
+        unconfirmed_after: dt.timedelta,
     ) -> None:
         self._store = store
         self._worker_id = worker_id
@@ -143,6 +151,7 @@ class StatusDelivery:
         self._max_hold = max_hold
         self._come_back_early = come_back_early
         self._stopping = stopping
+        self._unconfirmed_after = unconfirmed_after
 
     async def save(self, run: JobRun, **updates: Any) -> None:
         run.progress.update(updates)
@@ -156,45 +165,28 @@ class StatusDelivery:
             raise HandBack("lease ending")
 
     async def deliver(self, run: JobRun) -> None:
-        record = await self._store.get_booking(run.job.booking_id)
-        adopted = await self._adoption(run, record)
-        if adopted is not None:
-            await self._confirm(run, adopted)
-        elif record is None:
-            await self._notify_subscribers(run)
-        else:
-            await self._notify_booker(run, record)
-
-    # --- a booking whose create answer was lost (bot.service.adoption) -----------------
-
-    async def _adoption(self, run: JobRun, record: BookingRecord | None) -> BookingRecord | None:
-        """The booking's record when this job is to post its confirmation: the event names
-        an in-progress submission (`partnerBookingId`), adopted now or by an earlier
-        attempt of this job. Finishing the submission decides it once, against the create's
-        own late answer too."""
         job = run.job
-        key = partner_key(job.payload)
-        if key is None or (record is not None and record.message_ts):
-            return None
-        if record is None:
-            submission = await self._store.get_submission(key)
-            if submission is None or submission.state != "in_progress" or not submission.context:
-                return None
-            record = adopted_record(
-                job.booking_id, submission.context, job.payload,
-                status=job.status, last_update=job.last_update,
-            )  # fmt: skip
-            if record is None:
-                log.warning("submission %s: stored context unusable; not adopted", key)
-                return None
-        if not await self._store.adopt_submission(key, record):
-            return None
-        log.info("booking %s adopted from its webhook (submission %s)", job.booking_id, key)
-        return await self._store.get_booking(job.booking_id) or record
+        if job.kind == "confirm":
+            await self._confirm(run)
+        elif job.kind == "unresolved":
+            await self._tell_unresolved(run)
+        elif (record := await self._store.get_booking(job.booking_id)) is not None:
+            await self._notify_booker(run, record)
+        elif not await adopt_unknown_booking(
+            self._store, job, unconfirmed_after=self._unconfirmed_after
+        ):
+            await self._notify_subscribers(run)
+        # else adopted: the booking's "confirm" job, queued with it, posts the confirmation
 
-    async def _confirm(self, run: JobRun, record: BookingRecord) -> None:
-        """The confirmation the create would have posted: in the search's channel, else
-        (a DM search, or the bot can't post there) in the booker's DM."""
+    # --- the confirmation of a booking made through the app (its "confirm" job) -------
+
+    async def _confirm(self, run: JobRun) -> None:
+        """In the search's channel, else (a DM search, or the bot can't post there) in the
+        booker's DM; its ts is recorded on the booking, for the status updates to follow."""
+        record = await self._store.get_booking(run.job.booking_id)
+        if record is None:  # cannot happen: the job is queued with the record
+            log.error("confirm job %s: booking %s not stored", run.job.id, run.job.booking_id)
+            return
         message = booking_message(record)
         channel = record.channel_id
         if channel and not channel.startswith("D") and not run.progress.get("channel_lost"):
@@ -210,10 +202,24 @@ class StatusDelivery:
                     record.booking_id, channel, ts, posted_in_dm=False
                 )
                 return
-        dm = await self._open_dm(run, record)
+        dm = await self._open_dm(run, record.user_id)
         if dm is not None:
             ts = await self._post(run, "dm_ts", dm, message)
             await self._store.set_booking_message(record.booking_id, dm, ts, posted_in_dm=True)
+
+    # --- a create whose result stayed unknown (its "unresolved" job, from the sweep) --
+
+    async def _tell_unresolved(self, run: JobRun) -> None:
+        key = submission_of(run.job.booking_id)
+        submission = await self._store.get_submission(key) if key else None
+        notice = _unresolved_notice(submission.context if submission else None)
+        if notice is None:
+            log.error("unresolved job %s: submission context unusable", run.job.id)
+            return
+        user, message = notice
+        dm = await self._open_dm(run, user)
+        if dm is not None:
+            await self._post(run, "dm_ts", dm, message)
 
     # --- bookings made through the app ------------------------------------------------
 
@@ -278,24 +284,24 @@ class StatusDelivery:
     async def _direct_message(
         self, run: JobRun, record: BookingRecord, change: StatusChange
     ) -> None:
-        dm = await self._open_dm(run, record)
+        dm = await self._open_dm(run, record.user_id)
         if dm is not None:
             await self._post(run, "dm_ts", dm, _standalone(record, change, channel_lost=True))
 
-    async def _open_dm(self, run: JobRun, record: BookingRecord) -> str | None:
+    async def _open_dm(self, run: JobRun, user_id: str) -> str | None:
         """The booker's DM channel (recorded in progress); None if they can't get DMs."""
         dm = run.progress.get("dm_channel")
         if dm:
             return str(dm)
         self._before_slack_call(run)
         try:
-            opened = await self._slack().conversations_open(users=record.user_id)
+            opened = await self._slack().conversations_open(users=user_id)
         except SlackApiError as error:
             if error_code(error) not in DM_IMPOSSIBLE:
                 raise
             log.warning(
-                "booking %s: cannot DM the booker (%s); not delivered",
-                record.booking_id, error_code(error),
+                "outbox job %s (booking %s): cannot DM the booker (%s); not delivered",
+                run.job.id, run.job.booking_id, error_code(error),
             )  # fmt: skip
             await self.save(run, undeliverable=error_code(error))
             return None
@@ -443,6 +449,22 @@ class StatusDelivery:
             if not cursor:
                 return None
         return None
+
+
+def _unresolved_notice(context: dict[str, Any] | None) -> tuple[str, dict[str, Any]] | None:
+    """Who to tell and what, from the submission's stored context; None if unusable."""
+    if not context or not context.get("user_id"):
+        return None
+    try:
+        message = unresolved_message(
+            venue_name=str(context.get("venue_name") or ""),
+            date=dt.date.fromisoformat(str(context["date"])),
+            time=str(context["time"]),
+            party_size=int(context["party_size"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    return str(context["user_id"]), message
 
 
 def _standalone(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import os
 import random
@@ -94,6 +95,7 @@ class Notifier:
             max_hold=max_hold,
             come_back_early=poll_interval + 0.1,
             stopping=self._stopping,
+            unconfirmed_after=dt.timedelta(seconds=settings.submission_unconfirmed_after),
         )
 
     # --- lifecycle ---------------------------------------------------------------------

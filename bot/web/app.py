@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 from bot.config import LOCAL_SANDBOX_PREFIX, Settings
 from bot.context import AppContext
 from bot.notify.notifier import Notifier
+from bot.service.sweep import SubmissionSweep
 from bot.service.webhooks import WebhookIngest
 from bot.slack.app import build_bolt_app
 from bot.web.limits import BodySizeLimit
@@ -55,8 +56,11 @@ def build_asgi_app(
         ingest = WebhookIngest(ctx.store, settings)
         notifier = Notifier(ctx.store, settings)
         ingest.on_accepted = notifier.wake
+        ctx.booking.on_confirmation_queued = notifier.wake
+        sweep = SubmissionSweep(ctx.store, settings, on_queued=notifier.wake)
         state.update(ctx=ctx, handler=handler, ingest=ingest, notifier=notifier)
         await notifier.start()
+        sweep.start()
         socket_mode = await _start_socket_mode(settings, bolt)
         background: list[asyncio.Task[None]] = []
         if settings.is_local:
@@ -69,6 +73,7 @@ def build_asgi_app(
                 task.cancel()
             if socket_mode is not None:
                 await socket_mode.close_async()
+            await sweep.stop()
             await notifier.stop()
             await ctx.aclose()
 
