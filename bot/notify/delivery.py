@@ -38,7 +38,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.notify.pacing import ChannelPacer
-from bot.service.adoption import adopt_unknown_booking
+from bot.service.adoption import adoption_for
 from bot.slack.blocks.booking import booking_message
 from bot.slack.blocks.status import (
     StatusChange,
@@ -171,12 +171,29 @@ class StatusDelivery:
         elif job.kind == "unresolved":
             await self._tell_unresolved(run)
         elif (record := await self._store.get_booking(job.booking_id)) is not None:
+            if run.progress.get("adopting"):
+                return  # an earlier attempt adopted with this event: it is no news
             await self._notify_booker(run, record)
-        elif not await adopt_unknown_booking(
-            self._store, job, unconfirmed_after=self._unconfirmed_after
-        ):
+        elif not await self._adopt(run):
             await self._notify_subscribers(run)
-        # else adopted: the booking's "confirm" job, queued with it, posts the confirmation
+
+    async def _adopt(self, run: JobRun) -> bool:
+        """Adopt the unknown booking of a create whose answer was lost (if it is one): its
+        "confirm" job, queued with the record, posts the confirmation. Recorded in progress
+        first, so a retry after a crash knows the record came from this very event."""
+        job = run.job
+        adoption = await adoption_for(self._store, job, unconfirmed_after=self._unconfirmed_after)
+        if adoption is None:
+            return False
+        await self.save(run, adopting=adoption.key)
+        if not await self._store.adopt_submission(adoption.key, adoption.record):
+            # The create's own answer won the race: the booking is the app's, and this
+            # event (its creation) is no news.
+            return await self._store.get_booking(job.booking_id) is not None
+        log.info(
+            "booking %s adopted from its webhook (submission %s)", job.booking_id, adoption.key
+        )
+        return True
 
     # --- the confirmation of a booking made through the app (its "confirm" job) -------
 

@@ -4,7 +4,7 @@
 `submission_context` and the booking's `fingerprint` with the submission before calling
 Bookable. If Bookable's answer never arrives (timeout, 5xx, unreadable body), the
 submission stays in progress. When a webhook for an unknown booking arrives, the notifier
-calls `adopt_unknown_booking`: the submission is the one its `partnerBookingId` names
+calls `adoption_for`: the submission is the one its `partnerBookingId` names
 (an undocumented field, used when present), else the only open submission with the same
 fingerprint (compositeId, date, time, party size, email) begun in a window around the
 booking's `createdDate`. Zero or several candidates: nothing is adopted (never a guess).
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.store.records import BookingRecord, Fingerprint, OutboxJob
@@ -72,12 +73,19 @@ def webhook_fingerprint(payload: dict[str, Any]) -> Fingerprint | None:
     return Fingerprint(composite_id, on, time[:5], party, email.strip().lower())
 
 
-async def adopt_unknown_booking(
+@dataclass(frozen=True)
+class Adoption:
+    """The open submission an unknown booking belongs to, and the record to save for it."""
+
+    key: str
+    record: BookingRecord
+
+
+async def adoption_for(
     store: Store, job: OutboxJob, *, unconfirmed_after: dt.timedelta
-) -> bool:
-    """Adopt the unknown booking of status `job` if exactly one open submission is its
-    own (see the module docstring). True when it is adopted (now or by an earlier
-    attempt): its confirmation is then queued, and the job has nothing more to post."""
+) -> Adoption | None:
+    """The adoption of status `job`'s unknown booking, if exactly one open submission is
+    its own (see the module docstring). `Store.adopt_submission` then decides it."""
     key = partner_key(job.payload)
     if key is not None:
         submission = await store.get_submission(key)
@@ -85,17 +93,14 @@ async def adopt_unknown_booking(
     else:
         key, context = await _match_by_fingerprint(store, job, unconfirmed_after)
     if key is None or not context:
-        return False
+        return None
     record = adopted_record(
         job.booking_id, context, job.payload, status=job.status, last_update=job.last_update
     )
     if record is None:
         log.warning("submission %s: stored context unusable; not adopted", key)
-        return False
-    if not await store.adopt_submission(key, record):
-        return False
-    log.info("booking %s adopted from its webhook (submission %s)", job.booking_id, key)
-    return True
+        return None
+    return Adoption(key, record)
 
 
 async def _match_by_fingerprint(
@@ -113,11 +118,12 @@ async def _match_by_fingerprint(
         bound=unconfirmed_after,
     )
     if len(candidates) != 1:
-        if candidates:  # zero is the common case: a booking made outside the app
-            log.warning(
-                "booking %s: %d open submissions match its fingerprint; not adopted",
-                job.booking_id, len(candidates),
-            )  # fmt: skip
+        # Zero is the common case (a booking made outside the app): debug only.
+        log.log(
+            logging.WARNING if candidates else logging.DEBUG,
+            "booking %s: %d open submissions match its fingerprint; not adopted",
+            job.booking_id, len(candidates),
+        )  # fmt: skip
         return None, None
     return candidates[0].key, candidates[0].context
 

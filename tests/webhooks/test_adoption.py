@@ -211,3 +211,33 @@ async def test_nothing_is_adopted_without_exactly_one_open_submission_matching(
     if case != "finished by the app":
         submission = await store.get_submission(KEY)
         assert submission is not None and submission.state == "in_progress"
+
+
+async def test_an_adopting_event_retried_after_a_crash_posts_nothing_more(
+    webhook_server: Callable[..., WebhookServer],
+    store: Store,
+    fake: FakeSlack,
+    make_notifier: Callable[..., Notifier],
+    drain_outbox: Drain,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The process dies after adopting but before marking the job done: the job runs
+    again (its lease expires), finds the record it made, and posts nothing of its own."""
+    await open_submission(store)
+    complete = store.complete_outbox
+    crashed: list[int] = []
+
+    async def crash_once(job_id: int, worker_id: str, **options: Any) -> bool:
+        if not crashed:
+            crashed.append(job_id)
+            raise RuntimeError("process died")
+        return await complete(job_id, worker_id, **options)
+
+    monkeypatch.setattr(store, "complete_outbox", crash_once)
+    update = documented(booking_json(BOOKING, "confirmed", at(1)))  # creation as booking.updated
+    assert (await webhook_server().post(envelope(update))).status_code == 204
+    await drain_outbox(make_notifier(lease_seconds=2.0, slack_timeout=0.5), store)
+    assert crashed
+    [posted] = confirmations(fake)
+    assert fake.thread("C_GENERAL", posted["ts"]) == []
+    assert [m["ts"] for m in fake.messages("C_GENERAL")] == [posted["ts"]]
