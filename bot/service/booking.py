@@ -86,9 +86,10 @@ class BookingContext:
 @dataclass(frozen=True)
 class CreateOutcome:
     """`created`: this call made the booking. `done`: an earlier submission, or a webhook
-    naming this one, already did (record may be None if it was never stored).
-    `in_progress`: another request is at it. `unconfirmed`: Bookable did not answer, so
-    it may have booked; the submission stays open and a webhook will confirm it."""
+    matching this one, already did (record may be None if it was never stored).
+    `in_progress`: another request is at it. `unconfirmed`: no clear answer from Bookable,
+    so it may have booked; the submission stays open until its webhook adopts it or the
+    sweep resolves it (or the sweep already did)."""
 
     state: Literal["created", "done", "in_progress", "unconfirmed"]
     record: BookingRecord | None = None
@@ -224,7 +225,7 @@ class BookingService:
         booking = result.data
         record = self._record(where, request, booking)
         if not await self.store.finish_submission(key, booking.id, record=record):
-            # A webhook naming this submission got here first and confirmed it.
+            # A webhook matching this submission got here first and adopted it.
             log.info("booking %s: already adopted from its webhook", booking.id)
             return CreateOutcome("done", await self._stored(booking.id) or record)
         if self.on_confirmation_queued is not None:
