@@ -37,12 +37,14 @@ async def test_the_confirmation_survives_slack_failures_and_a_restart(
 ) -> None:
     await book_through_the_app(store)
     fake.inject("chat.postMessage", status=500, error="internal_error", count=1000)
-    for _ in range(2):  # a failed attempt, its retry: still failing
-        while not await make_notifier().run_once():
-            pass  # the retry waits out its backoff
+    before_restart = make_notifier()
+    await before_restart.start()
+    await fake.wait_for(
+        lambda: len(fake.calls_to("chat.postMessage")) >= 2, within=20
+    )  # a failed attempt and its retry, past any client-side retry
+    await before_restart.stop()  # the process goes away
     assert confirmations(fake) == []
     failed = len(fake.calls_to("chat.postMessage"))
-    assert failed >= 2
 
     # The process restarts (a new store and notifier on the same database); Slack is back.
     fake.clear_faults()
