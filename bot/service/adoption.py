@@ -8,6 +8,8 @@ calls `adoption_for`: the submission is the one its `partnerBookingId` names
 (an undocumented field, used when present), else the only open submission with the same
 fingerprint (compositeId, date, time, party size, email) begun in a window around the
 booking's `createdDate`. Zero or several candidates: nothing is adopted (never a guess).
+A submission the sweep already resolved as unknown can still be adopted (Bookable retries
+a webhook for about an hour): its booker then gets the confirmation after all.
 Adopting builds the record with `adopted_record` and finishes the submission
 (`Store.adopt_submission`), which queues the confirmation the create would have queued;
 it races the create's own late answer safely (one conditional UPDATE wins).
@@ -89,7 +91,8 @@ async def adoption_for(
     key = partner_key(job.payload)
     if key is not None:
         submission = await store.get_submission(key)
-        context = submission.context if submission and submission.state == "in_progress" else None
+        adoptable = submission is not None and submission.state in ("in_progress", "unknown")
+        context = submission.context if submission and adoptable else None
     else:
         key, context = await _match_by_fingerprint(store, job, unconfirmed_after)
     if key is None or not context:

@@ -32,6 +32,7 @@ from bot.store.schema import outbox, submissions
 IN_PROGRESS = "in_progress"
 DONE = "done"
 UNKNOWN = "unknown"
+ADOPTABLE = (IN_PROGRESS, UNKNOWN)
 BY_APP = "app"
 BY_WEBHOOK = "webhook"
 
@@ -103,12 +104,13 @@ class SubmissionsMixin(BookingsMixin):
         skew: dt.timedelta,
         bound: dt.timedelta,
     ) -> list[OpenSubmission]:
-        """In-progress submissions with this fingerprint; with `created` (the booking's
-        creation time), only those begun between `created - bound` and `created + skew`:
-        the booking was made after the submission began (give or take clock skew) and
-        before it was given up on."""
+        """Adoptable submissions (in progress, or resolved as unknown: Bookable may retry a
+        webhook for an hour) with this fingerprint; with `created` (the booking's creation
+        time), only those begun between `created - bound` and `created + skew`: the booking
+        was made after the submission began (give or take clock skew) and before it was
+        given up on."""
         conditions = [
-            submissions.c.state == IN_PROGRESS,
+            submissions.c.state.in_(ADOPTABLE),
             *(
                 getattr(submissions.c, name) == value
                 for name, value in _fingerprint_values(fingerprint).items()
@@ -174,14 +176,15 @@ class SubmissionsMixin(BookingsMixin):
         False when it was not in progress: a webhook already finished it (adoption), and
         that one saved the record and queued the confirmation.
         """
-        return await self._finish(key, booking_id, record, by=BY_APP)
+        return await self._finish(key, booking_id, record, by=BY_APP, states=(IN_PROGRESS,))
 
     async def adopt_submission(self, key: str, record: BookingRecord) -> bool:
-        """A webhook found the booking of in-progress submission `key`: finish it, save
+        """A webhook found the booking of submission `key` (in progress, or resolved as
+        unknown: its booker then learns it went through after all): finish it, save
         `record` and queue its confirmation, in one transaction. True when the booking is
         the webhook's: adopted now, or by an earlier attempt of the same adoption
         (idempotent)."""
-        if await self._finish(key, record.booking_id, record, by=BY_WEBHOOK):
+        if await self._finish(key, record.booking_id, record, by=BY_WEBHOOK, states=ADOPTABLE):
             return True
         current = await self.get_submission(key)
         return (
@@ -192,11 +195,17 @@ class SubmissionsMixin(BookingsMixin):
         )
 
     async def _finish(
-        self, key: str, booking_id: str, record: BookingRecord | None, *, by: str
+        self,
+        key: str,
+        booking_id: str,
+        record: BookingRecord | None,
+        *,
+        by: str,
+        states: tuple[str, ...],
     ) -> bool:
         finish = (
             update(submissions)
-            .where(submissions.c.key == key, submissions.c.state == IN_PROGRESS)
+            .where(submissions.c.key == key, submissions.c.state.in_(states))
             .values(state=DONE, booking_id=booking_id, finished_by=by, updated_at=self._now())
         )
         async with self._write() as connection:

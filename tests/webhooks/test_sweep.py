@@ -16,14 +16,16 @@ from bot.devtools.fake_slack import FakeSlack
 from bot.notify.notifier import Notifier
 from bot.service.sweep import SubmissionSweep
 from bot.store import Store
+from bot.store.records import Fingerprint
 
-from .conftest import Drain
-from .support import SUBMISSION_CONTEXT
+from .conftest import Drain, WebhookServer
+from .support import SUBMISSION_CONTEXT, at, booking_json, confirmations, envelope, iso
 
 pytestmark = pytest.mark.timeout(90)
 
 CONTEXT = SUBMISSION_CONTEXT
-START = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+# Now, not a fixed date: the webhook endpoint stamps its jobs with the real clock.
+START = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 class Clock:
@@ -113,3 +115,39 @@ async def test_the_sweep_runs_in_the_background_until_stopped(
         await sweep.stop()
     submission = await store.get_submission("lost")
     assert submission is not None and submission.state == "unknown"
+
+
+async def test_a_webhook_after_the_sweep_still_confirms_the_booking(
+    timed_stores: Callable[[], Any],
+    clock: Clock,
+    settings: Settings,
+    fake: FakeSlack,
+    webhook_server: Callable[..., WebhookServer],
+    make_notifier: Callable[..., Notifier],
+    drain_outbox: Drain,
+) -> None:
+    """Bookable retries a webhook for about an hour: one arriving after the booker was told
+    "unknown" still adopts the booking, and the confirmation follows."""
+    store = await timed_stores()
+    fingerprint = Fingerprint(
+        str(CONTEXT["composite_id"]), dt.date(2025, 6, 25), "19:30", 4, "john.doe@example.com"
+    )
+    await store.begin_submission(
+        "lost", team_id="T0PLAYGRND", user_id="U_ALICE", context=CONTEXT, fingerprint=fingerprint
+    )
+    clock.now = START + dt.timedelta(hours=1)
+    assert await SubmissionSweep(store, settings).sweep_once() == 1
+    booking = booking_json("29|CO|late-webhook", "confirmed", at(1))
+    for undocumented in ("venueName", "venueGroupName"):
+        del booking[undocumented]
+    booking["createdDate"] = iso(START + dt.timedelta(seconds=20))
+    body = envelope(booking, event_type="booking.created")
+    assert (await webhook_server().post(body)).status_code == 204
+    await drain_outbox(make_notifier(store=store), store)
+    assert len(unresolved_dms(fake)) == 1
+    [posted] = confirmations(fake)
+    submission = await store.get_submission("lost")
+    assert submission is not None
+    assert (submission.state, submission.booking_id) == ("done", "29|CO|late-webhook")
+    record = await store.get_booking("29|CO|late-webhook")
+    assert record is not None and record.message_ts == posted["ts"]
