@@ -294,3 +294,22 @@ async def test_an_unexpected_error_keeps_the_key(
     again = await service.create("key-8", _where(product), _request(on, times[0].time))
     assert again.state == "in_progress"
     assert len(sandbox.state()["bookings"]) == 1
+
+
+async def test_a_submission_resolved_as_unknown_never_books_again(
+    impatient_service: BookingService, sandbox: Sandbox
+) -> None:
+    service = impatient_service
+    _, product = await _dinner(service)
+    on = next_weekday(2)
+    times = (await service.availability(product, on=on, party=2)).times
+    _knobs(sandbox, latency_ms=800)
+    outcome = await service.create("key-9", _where(product), _request(on, times[0].time))
+    assert outcome.state == "unconfirmed"
+    _knobs(sandbox, latency_ms=0)
+    assert await service.store.resolve_submission_unknown("key-9")  # what the sweep does
+    again = await service.create("key-9", _where(product), _request(on, times[0].time))
+    assert again.state == "unconfirmed"  # the booker was told what to check; no new create
+    requests = sandbox.state()["api_requests"]
+    await service.create("key-9", _where(product), _request(on, times[0].time))
+    assert sandbox.state()["api_requests"] == requests
