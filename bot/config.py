@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     notifier_max_attempts: Annotated[int, Field(ge=1)] = 12
     notifier_max_age: Seconds = 24 * 3600.0
 
+    # A create nobody confirmed (no answer, no matching webhook) is given up on after this,
+    # and the booker told; the sweep looks every `submission_sweep_interval`.
+    submission_unconfirmed_after: Seconds = 1800.0
+    submission_sweep_interval: Seconds = 60.0
+
     @field_validator("bookable_client_id", "bookable_client_secret")
     @classmethod
     def _bookable_credentials(

@@ -8,9 +8,14 @@
   not a member, channel gone or archived, `restricted_action`, …), the update goes to the
   booker's DM instead; if the booker can't get DMs either, the job is `Undeliverable` and
   becomes a dead letter.
-* A booking the app asked for but never heard back about (the event's `partnerBookingId`
-  names an in-progress submission): adopted, i.e. recorded, and its confirmation posted
-  as the create would have (`bot.service.adoption`).
+* Its confirmation ("confirm" job, queued when the booking is recorded): in the search's
+  channel, else in the booker's DM; the message ts is recorded for the updates to come.
+  A "confirm" job is claimed before any status job of its booking.
+* A booking the app asked for but never heard back about (an in-progress submission
+  matches the event: `bot.service.adoption`): adopted, i.e. recorded with its
+  "confirm" job, as the create would have.
+* A create whose result stayed unknown ("unresolved" job, from `bot.service.sweep`): the
+  booker is told plainly, by DM, what to check.
 * Any other booking: a notice in every channel whose subscription matches. Bookable's
   webhook names no venue, so its names come from the booking's `compositeId`
   (`bot.service.venues.VenueDirectory`) before subscriptions are matched; a venue nobody
@@ -38,7 +43,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.notify.pacing import NotifierPacing
-from bot.service.adoption import adopted_record, partner_key
+from bot.service.adoption import adoption_for
 from bot.slack.blocks.booking import booking_message
 from bot.slack.blocks.status import (
     StatusChange,
@@ -46,6 +51,7 @@ from bot.slack.blocks.status import (
     status_thread_reply,
     subscription_notice,
 )
+from bot.slack.blocks.unresolved import unresolved_message
 from bot.slack.errors import (
     CHANNEL_UNUSABLE,
     DM_IMPOSSIBLE,
@@ -55,6 +61,7 @@ from bot.slack.errors import (
     rate_limited,
     retry_after,
 )
+from bot.store.records import submission_of
 
 if TYPE_CHECKING:
     from bot.service.venues import VenueDirectory
@@ -127,6 +134,7 @@ class StatusDelivery:
         come_back_early: float,
         stopping: asyncio.Event,
         venues: VenueDirectory | None = None,
+        unconfirmed_after: dt.timedelta,
     ) -> None:
         self._store = store
         self._venues = venues
@@ -137,6 +145,7 @@ class StatusDelivery:
         self._max_hold = max_hold
         self._come_back_early = come_back_early
         self._stopping = stopping
+        self._unconfirmed_after = unconfirmed_after
 
     async def save(self, run: JobRun, **updates: Any) -> None:
         run.progress.update(updates)
@@ -150,45 +159,45 @@ class StatusDelivery:
             raise HandBack("lease ending")
 
     async def deliver(self, run: JobRun) -> None:
-        record = await self._store.get_booking(run.job.booking_id)
-        adopted = await self._adoption(run, record)
-        if adopted is not None:
-            await self._confirm(run, adopted)
-        elif record is None:
-            await self._notify_subscribers(run)
-        else:
-            await self._notify_booker(run, record)
-
-    # --- a booking whose create answer was lost (bot.service.adoption) -----------------
-
-    async def _adoption(self, run: JobRun, record: BookingRecord | None) -> BookingRecord | None:
-        """The booking's record when this job is to post its confirmation: the event names
-        an in-progress submission (`partnerBookingId`), adopted now or by an earlier
-        attempt of this job. Finishing the submission decides it once, against the create's
-        own late answer too."""
         job = run.job
-        key = partner_key(job.payload)
-        if key is None or (record is not None and record.message_ts):
-            return None
-        if record is None:
-            submission = await self._store.get_submission(key)
-            if submission is None or submission.state != "in_progress" or not submission.context:
-                return None
-            record = adopted_record(
-                job.booking_id, submission.context, job.payload,
-                status=job.status, last_update=job.last_update,
-            )  # fmt: skip
-            if record is None:
-                log.warning("submission %s: stored context unusable; not adopted", key)
-                return None
-        if not await self._store.adopt_submission(key, record):
-            return None
-        log.info("booking %s adopted from its webhook (submission %s)", job.booking_id, key)
-        return await self._store.get_booking(job.booking_id) or record
+        if job.kind == "confirm":
+            await self._confirm(run)
+        elif job.kind == "unresolved":
+            await self._tell_unresolved(run)
+        elif (record := await self._store.get_booking(job.booking_id)) is not None:
+            if run.progress.get("adopting"):
+                return  # an earlier attempt adopted with this event: it is no news
+            await self._notify_booker(run, record)
+        elif not await self._adopt(run):
+            await self._notify_subscribers(run)
 
-    async def _confirm(self, run: JobRun, record: BookingRecord) -> None:
-        """The confirmation the create would have posted: in the search's channel, else
-        (a DM search, or the bot can't post there) in the booker's DM."""
+    async def _adopt(self, run: JobRun) -> bool:
+        """Adopt the unknown booking of a create whose answer was lost (if it is one): its
+        "confirm" job, queued with the record, posts the confirmation. Recorded in progress
+        first, so a retry after a crash knows the record came from this very event."""
+        job = run.job
+        adoption = await adoption_for(self._store, job, unconfirmed_after=self._unconfirmed_after)
+        if adoption is None:
+            return False
+        await self.save(run, adopting=adoption.key)
+        if not await self._store.adopt_submission(adoption.key, adoption.record):
+            # The create's own answer won the race: the booking is the app's, and this
+            # event (its creation) is no news.
+            return await self._store.get_booking(job.booking_id) is not None
+        log.info(
+            "booking %s adopted from its webhook (submission %s)", job.booking_id, adoption.key
+        )
+        return True
+
+    # --- the confirmation of a booking made through the app (its "confirm" job) -------
+
+    async def _confirm(self, run: JobRun) -> None:
+        """In the search's channel, else (a DM search, or the bot can't post there) in the
+        booker's DM; its ts is recorded on the booking, for the status updates to follow."""
+        record = await self._store.get_booking(run.job.booking_id)
+        if record is None:  # cannot happen: the job is queued with the record
+            log.error("confirm job %s: booking %s not stored", run.job.id, run.job.booking_id)
+            return
         message = booking_message(record)
         channel = record.channel_id
         if channel and not channel.startswith("D") and not run.progress.get("channel_lost"):
@@ -204,10 +213,22 @@ class StatusDelivery:
                     record.booking_id, channel, ts, posted_in_dm=False
                 )
                 return
-        dm = await self._open_dm(run, record)
-        if dm is not None:
-            ts = await self._post(run, "dm_ts", dm, message)
-            await self._store.set_booking_message(record.booking_id, dm, ts, posted_in_dm=True)
+        dm = await self._open_dm(run, record.user_id)
+        ts = await self._post(run, "dm_ts", dm, message)
+        await self._store.set_booking_message(record.booking_id, dm, ts, posted_in_dm=True)
+
+    # --- a create whose result stayed unknown (its "unresolved" job, from the sweep) --
+
+    async def _tell_unresolved(self, run: JobRun) -> None:
+        key = submission_of(run.job.booking_id)
+        submission = await self._store.get_submission(key) if key else None
+        notice = _unresolved_notice(submission.context if submission else None)
+        if notice is None:
+            log.error("unresolved job %s: submission context unusable", run.job.id)
+            return
+        user, message = notice
+        dm = await self._open_dm(run, user)
+        await self._post(run, "dm_ts", dm, message)
 
     # --- bookings made through the app ------------------------------------------------
 
@@ -272,10 +293,10 @@ class StatusDelivery:
     async def _direct_message(
         self, run: JobRun, record: BookingRecord, change: StatusChange
     ) -> None:
-        dm = await self._open_dm(run, record)
+        dm = await self._open_dm(run, record.user_id)
         await self._post(run, "dm_ts", dm, _standalone(record, change, channel_lost=True))
 
-    async def _open_dm(self, run: JobRun, record: BookingRecord) -> str:
+    async def _open_dm(self, run: JobRun, user_id: str) -> str:
         """The booker's DM channel (recorded in progress); `Undeliverable` if they can't
         get DMs: that was the last place to tell them."""
         dm = run.progress.get("dm_channel")
@@ -283,7 +304,7 @@ class StatusDelivery:
             return str(dm)
         self._before_slack_call(run)
         try:
-            opened = await self._slack().conversations_open(users=record.user_id)
+            opened = await self._slack().conversations_open(users=user_id)
         except SlackApiError as error:
             code = error_code(error)
             if code not in DM_IMPOSSIBLE:
@@ -447,6 +468,22 @@ class StatusDelivery:
             if not cursor:
                 return None
         return None
+
+
+def _unresolved_notice(context: dict[str, Any] | None) -> tuple[str, dict[str, Any]] | None:
+    """Who to tell and what, from the submission's stored context; None if unusable."""
+    if not context or not context.get("user_id"):
+        return None
+    try:
+        message = unresolved_message(
+            venue_name=str(context.get("venue_name") or ""),
+            date=dt.date.fromisoformat(str(context["date"])),
+            time=str(context["time"]),
+            party_size=int(context["party_size"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    return str(context["user_id"]), message
 
 
 def _standalone(

@@ -111,6 +111,7 @@ class Notifier:
             come_back_early=poll_interval + 0.1,
             stopping=self._stopping,
             venues=venues,
+            unconfirmed_after=dt.timedelta(seconds=settings.submission_unconfirmed_after),
         )
 
     # --- lifecycle ---------------------------------------------------------------------

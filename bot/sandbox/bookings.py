@@ -106,7 +106,19 @@ class BookingApi:
         booking = self._record(venue, product_data, new, hhmm, preorders, request)
         self.state.add_booking(booking)
         self.state.emit("booking.created", booking)
-        return JSONResponse(booking.to_api(), status_code=201)
+        return self._created_answer(booking)
+
+    def _created_answer(self, booking: SandboxBooking) -> Response:
+        """201 with the booking, unless the `lose_next_answer` knob spoils it: the table
+        is booked (and its webhook sent) all the same."""
+        knobs = self.state.knobs
+        if knobs.lose_next_answer_count <= 0:
+            return JSONResponse(booking.to_api(), status_code=201)
+        knobs.lose_next_answer_count -= 1
+        if knobs.lose_next_answer == "error_500":
+            problem = {"title": "Internal Server Error", "status": 500}
+            return JSONResponse(problem, status_code=500, media_type="application/problem+json")
+        return Response(b"<html>upstream hiccup", status_code=201, media_type="text/html")
 
     def _locate(
         self, composite_id: str, day: date, party_size: int, hhmm: str

@@ -30,6 +30,14 @@ class FailNext(BaseModel):
     status: int = Field(default=503, ge=400, le=599)
 
 
+class LoseNextAnswer(BaseModel):
+    """The next `count` creates book the table, then answer with a 2xx body that is not
+    JSON (`garbage`) or a bare 500 without `code` or `isRetryable` (`error_500`)."""
+
+    count: int = Field(ge=0)
+    answer: Literal["garbage", "error_500"] = "garbage"
+
+
 class KnobUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -40,6 +48,7 @@ class KnobUpdate(BaseModel):
     token_ttl: int | None = Field(default=None, gt=0)
     rate_limit: int | None = Field(default=None, ge=1)
     webhook_extras: bool | None = None  # undocumented webhook fields on/off
+    lose_next_answer: LoseNextAnswer | None = None
 
 
 class ClockMove(BaseModel):
@@ -88,6 +97,9 @@ class ControlApi:
             knobs.rate_limit = update.rate_limit
         if update.webhook_extras is not None:
             knobs.webhook_extras = update.webhook_extras
+        if update.lose_next_answer is not None:
+            knobs.lose_next_answer_count = update.lose_next_answer.count
+            knobs.lose_next_answer = update.lose_next_answer.answer
         return JSONResponse(knobs.to_json())
 
     async def clock(self, request: Request) -> Response:

@@ -59,6 +59,9 @@ class Knobs:
     rate_limit_next: int = 0
     token_failure: int | None = None
     webhook_extras: bool = False
+    # The next N creates book the table, then answer badly (see `LostAnswer`).
+    lose_next_answer_count: int = 0
+    lose_next_answer: str = "garbage"
 
     @classmethod
     def from_config(cls, config: SandboxConfig) -> Knobs:

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
-from bot.bookable.errors import BookableError, ServerError, TransportError
+from bot.bookable.errors import (
+    BookableError,
+    ResponseFormatError,
+    ServerError,
+    TransportError,
+)
 from bot.bookable.models import (
     Availability,
     Booking,
@@ -25,7 +31,7 @@ from bot.bookable.models import (
     VenueQuery,
 )
 from bot.config import Settings
-from bot.service.adoption import submission_context
+from bot.service.adoption import fingerprint, submission_context
 from bot.service.search import CoalescingCache
 from bot.service.venues import VenueDirectory
 from bot.store.records import BookingRecord
@@ -46,8 +52,6 @@ RECORD_STATUS = {
     BookingStatus.LOST: "cancelled",
 }
 CANCELLED = "cancelled"
-# Bad gateway / gateway timeout: a proxy's answer, Bookable itself may have booked.
-AMBIGUOUS_STATUSES = frozenset({502, 504})
 
 
 def record_status(status: BookingStatus, requested: SlotType) -> str:
@@ -81,20 +85,22 @@ class BookingContext:
 @dataclass(frozen=True)
 class CreateOutcome:
     """`created`: this call made the booking. `done`: an earlier submission, or a webhook
-    naming this one, already did (record may be None if it was never stored).
-    `in_progress`: another request is at it. `unconfirmed`: Bookable did not answer, so
-    it may have booked; the submission stays open and a webhook will confirm it."""
+    matching this one, already did (record may be None if it was never stored).
+    `in_progress`: another request is at it. `unconfirmed`: no clear answer from Bookable,
+    so it may have booked; the submission stays open until its webhook adopts it or the
+    sweep resolves it (or the sweep already did)."""
 
     state: Literal["created", "done", "in_progress", "unconfirmed"]
     record: BookingRecord | None = None
 
 
 def is_ambiguous(error: BookableError) -> bool:
-    """The create may have reached Bookable and been booked: no answer, or a gateway
-    between us and Bookable gave up waiting for it."""
-    if isinstance(error, TransportError):
-        return True
-    return isinstance(error, ServerError) and error.status in AMBIGUOUS_STATUSES
+    """The create may have reached Bookable and been booked: no answer, any 5xx (whatever
+    `isRetryable` says: a server that failed half-way may have booked first), or a 2xx whose
+    body we could not read. Only a clear refusal is not: a 4xx ProblemDetails (validation,
+    slot taken, 409/422), a 429 (nothing was processed), or a token failure (the booking
+    endpoint was never reached)."""
+    return isinstance(error, TransportError | ServerError | ResponseFormatError)
 
 
 class BookingService:
@@ -107,6 +113,9 @@ class BookingService:
         )
         # Venues seen in results or looked up; shared with the notifier (venue names).
         self.venues = VenueDirectory(bookable, store)
+        # Called when a confirmation was queued in the outbox (the serving process wakes
+        # its notifier, so the confirmation needs no poll).
+        self.on_confirmation_queued: Callable[[], None] | None = None
 
     # --- search ---------------------------------------------------------------------------
 
@@ -165,9 +174,10 @@ class BookingService:
         """Create at most one Bookable booking per `key` (the modal's idempotency key).
 
         A Bookable refusal releases the key so the user can correct and submit again. When
-        Bookable may have booked without our hearing (see `is_ambiguous`), the key stays
-        taken and the outcome is `unconfirmed`: a webhook carrying the key as
-        `partnerBookingId` finishes it (`bot.service.adoption`).
+        Bookable may have booked without our hearing (see `is_ambiguous`, and any unexpected
+        error), the key stays taken and the outcome is `unconfirmed`: the booking's webhook
+        finishes it (`bot.service.adoption`), or the sweep resolves it
+        (`bot.service.sweep`). A finished submission queues its confirmation in the outbox.
         """
         request = request.model_copy(update={"partner_booking_id": key})
         submission = await self.store.begin_submission(
@@ -175,11 +185,14 @@ class BookingService:
             team_id=where.team_id,
             user_id=where.user_id,
             context=submission_context(where, request),
+            fingerprint=fingerprint(where.composite_id, request),
         )
         if submission.state == "done":
             return CreateOutcome("done", await self._stored(submission.booking_id))
         if submission.state == "in_progress":
             return CreateOutcome("in_progress")
+        if submission.state == "unknown":  # resolved by the sweep: the booker was told
+            return CreateOutcome("unconfirmed")
         try:
             result = await self.bookable.create_booking(where.composite_id, request)
         except BookableError as error:
@@ -187,16 +200,18 @@ class BookingService:
                 return await self._unconfirmed(key, error)
             await self.store.abandon_submission(key)
             raise
-        except BaseException:
+        except Exception as error:
             # Unknown whether Bookable booked it: keep the key so a retry can't book twice.
-            log.exception("booking %s: create failed unexpectedly; submission kept", key)
-            raise
+            log.exception("booking for submission %s: create failed unexpectedly; kept", key)
+            return await self._unconfirmed(key, error)
         booking = result.data
         record = self._record(where, request, booking)
         if not await self.store.finish_submission(key, booking.id, record=record):
-            # A webhook naming this submission got here first and confirmed it.
+            # A webhook matching this submission got here first and adopted it.
             log.info("booking %s: already adopted from its webhook", booking.id)
             return CreateOutcome("done", await self._stored(booking.id) or record)
+        if self.on_confirmation_queued is not None:
+            self.on_confirmation_queued()
         log.info(
             "booking %s created (%s) for submission %s, correlation id %s",
             booking.id,
@@ -206,8 +221,8 @@ class BookingService:
         )
         return CreateOutcome("created", record)
 
-    async def _unconfirmed(self, key: str, error: BookableError) -> CreateOutcome:
-        log.warning("booking for submission %s: no answer from Bookable (%s); kept", key, error)
+    async def _unconfirmed(self, key: str, error: Exception) -> CreateOutcome:
+        log.warning("booking for submission %s: no clear answer (%s); kept", key, error)
         current = await self.store.get_submission(key)
         if current is not None and current.state == "done":  # its webhook was faster
             return CreateOutcome("done", await self._stored(current.booking_id))
@@ -237,11 +252,6 @@ class BookingService:
             last_update=booking.last_update,
             created_at=booking.created_date,
         )
-
-    async def attach_message(
-        self, booking_id: str, channel_id: str, message_ts: str, *, in_dm: bool
-    ) -> None:
-        await self.store.set_booking_message(booking_id, channel_id, message_ts, posted_in_dm=in_dm)
 
     # --- bookings and cancel --------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.logging_setup import redact
 from bot.store.core import StoreCore
-from bot.store.records import DeadLetter, OutboxJob
+from bot.store.records import DeadLetter, OutboxJob, OutboxKind
 from bot.store.schema import outbox, webhook_events
 
 PENDING, LEASED, DONE, DEAD = "pending", "leased", "done", "dead"
@@ -37,10 +37,33 @@ _TRY_LOCK_BOOKINGS = text(
 )
 
 
+def queued_job(kind: OutboxKind, booking_id: str, status: str, now: dt.datetime) -> dict[str, Any]:
+    """An outbox row for a job without a webhook event ("confirm", "unresolved")."""
+    return {
+        "kind": kind,
+        "event_id": None,
+        "booking_id": booking_id,
+        "status": status,
+        "last_update": None,
+        "order_key": "",
+        "state": PENDING,
+        "available_at": now,
+        "attempts": 0,
+        "progress": {},
+        "created_at": now,
+    }
+
+
+def _rank(table: Any) -> ColumnElement[int]:
+    # A booking's confirmation goes before its status updates, whenever it was queued.
+    return case((table.c.kind == "confirm", 0), else_=1)
+
+
 def _claimable(now: dt.datetime) -> ColumnElement[bool]:
-    """A job a worker may take now: ready, the earliest unfinished one of its booking,
-    and no other job of that booking under a live lease (so per-booking order holds).
-    A dead letter is finished too: later updates of its booking go ahead without it."""
+    """A job a worker may take now: ready, the earliest unfinished one of its booking
+    (its confirmation first), and no other job of that booking under a live lease (so
+    per-booking order holds). A dead letter is finished too: later updates of its booking
+    go ahead without it."""
     earlier = outbox.alias("earlier")
     leased = outbox.alias("leased")
     ready = or_(
@@ -50,7 +73,8 @@ def _claimable(now: dt.datetime) -> ColumnElement[bool]:
     has_earlier_unfinished = exists().where(
         earlier.c.booking_id == outbox.c.booking_id,
         earlier.c.state.not_in(FINISHED),
-        tuple_(earlier.c.order_key, earlier.c.id) < tuple_(outbox.c.order_key, outbox.c.id),
+        tuple_(_rank(earlier), earlier.c.order_key, earlier.c.id)
+        < tuple_(_rank(outbox), outbox.c.order_key, outbox.c.id),
     )
     has_live_lease = exists().where(
         leased.c.booking_id == outbox.c.booking_id,
@@ -120,12 +144,14 @@ class OutboxMixin(StoreCore):
                     webhook_events.c.event_type,
                     webhook_events.c.venue_name,
                     webhook_events.c.group_name,
+                    outbox.c.kind,
                 )
-                .join(webhook_events, webhook_events.c.id == outbox.c.event_id)
+                # Outer: "confirm" and "unresolved" jobs have no webhook event.
+                .outerjoin(webhook_events, webhook_events.c.id == outbox.c.event_id)
                 .where(outbox.c.id.in_(claimed))
                 .order_by(outbox.c.available_at, outbox.c.id)
             )
-            return [OutboxJob(**row._asdict()) for row in await connection.execute(jobs)]
+            return [_job(row) for row in await connection.execute(jobs)]
 
     async def complete_outbox(
         self, job_id: int, worker_id: str, *, result: dict[str, Any] | None = None
@@ -281,6 +307,17 @@ class OutboxMixin(StoreCore):
         async with self._read() as connection:
             row = (await connection.execute(query)).one()
         return {name: int(value) for name, value in row._asdict().items()}
+
+
+def _job(row: Any) -> OutboxJob:
+    values = row._asdict()
+    return OutboxJob(
+        **values
+        | {
+            "payload": values["payload"] or {},
+            "event_type": values["event_type"] or "",
+        }
+    )
 
 
 async def _lock_bookings(connection: AsyncConnection, rows: Sequence[Any]) -> list[Any]:

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-SubmissionState = Literal["new", "in_progress", "done"]
+SubmissionState = Literal["new", "in_progress", "done", "unknown"]
+OutboxKind = Literal["status", "confirm", "unresolved"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,30 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class Fingerprint:
+    """What a booking's webhook shows of it, to recognise a submission whose create answer
+    was lost (Bookable's webhooks carry no `partnerBookingId`). `time` is HH:MM, `email`
+    lowercase."""
+
+    composite_id: str
+    date: dt.date
+    time: str
+    party_size: int
+    email: str
+
+
+@dataclass(frozen=True)
+class OpenSubmission:
+    """An in-progress submission, as adoption and the sweep see it."""
+
+    key: str
+    team_id: str
+    user_id: str
+    context: dict[str, Any] | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class IncomingEvent:
     """One booking of a Bookable webhook delivery."""
 
@@ -66,11 +91,15 @@ class IngestResult:
 
 @dataclass(frozen=True)
 class OutboxJob:
-    """A leased notification job. `progress` remembers Slack calls that already succeeded."""
+    """A leased notification job. `progress` remembers Slack calls that already succeeded.
+
+    `kind`: "status" (a webhook event's change: `event_id` and `payload` are the event's),
+    "confirm" (post the confirmation of booking `booking_id`), or "unresolved" (tell the
+    booker a create's result is unknown; `booking_id` is `unresolved_subject(key)`)."""
 
     id: int
     booking_id: str
-    event_id: int
+    event_id: int | None
     status: str
     last_update: dt.datetime | None
     payload: dict[str, Any]
@@ -79,6 +108,21 @@ class OutboxJob:
     event_type: str = ""
     venue_name: str | None = None
     group_name: str | None = None
+    kind: OutboxKind = "status"
+
+
+UNRESOLVED_PREFIX = "submission:"
+
+
+def unresolved_subject(key: str) -> str:
+    """The outbox `booking_id` of an "unresolved" job: the submission has no booking id."""
+    return UNRESOLVED_PREFIX + key
+
+
+def submission_of(subject: str) -> str | None:
+    return (
+        subject.removeprefix(UNRESOLVED_PREFIX) if subject.startswith(UNRESOLVED_PREFIX) else None
+    )
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 from bot.config import LOCAL_SANDBOX_PREFIX, Settings
 from bot.context import AppContext
 from bot.notify.notifier import Notifier
+from bot.service.sweep import SubmissionSweep
 from bot.service.webhooks import WebhookIngest
 from bot.slack.app import build_bolt_app
 from bot.web.limits import BodySizeLimit
@@ -61,9 +62,13 @@ def build_asgi_app(
             ingest = WebhookIngest(ctx.store, settings)
             notifier = Notifier(ctx.store, settings, venues=ctx.booking.venues)
             ingest.on_accepted = notifier.wake
+            ctx.booking.on_confirmation_queued = notifier.wake
+            sweep = SubmissionSweep(ctx.store, settings, on_queued=notifier.wake)
             state.update(ctx=ctx, handler=handler, ingest=ingest, notifier=notifier)
             await notifier.start()
             started.push_async_callback(notifier.stop)
+            sweep.start()
+            started.push_async_callback(sweep.stop)
             socket_mode = await _start_socket_mode(settings, bolt)
             if socket_mode is not None:
                 started.push_async_callback(socket_mode.close_async)

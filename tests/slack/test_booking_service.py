@@ -262,10 +262,14 @@ async def test_no_answer_keeps_the_key_so_a_retry_cannot_book_twice(
     assert submission.context["time"] == times[0].time[:5]
 
 
-@pytest.mark.parametrize(("status", "kept"), [(504, True), (500, False)])
-async def test_only_a_gateway_error_leaves_the_create_unconfirmed(
+@pytest.mark.parametrize(
+    ("status", "kept"), [(504, True), (500, True), (503, True), (400, False), (409, False)]
+)
+async def test_any_5xx_leaves_the_create_unconfirmed_and_a_4xx_releases_it(
     status: int, kept: bool, service: BookingService, sandbox: Sandbox
 ) -> None:
+    """A 5xx may hide a booking (whatever isRetryable says): the key stays taken. A 4xx is
+    a clear refusal: the key is released, so the corrected form can book."""
     _, product = await _dinner(service)
     on = next_weekday(2)
     times = (await service.availability(product, on=on, party=2)).times
@@ -279,3 +283,62 @@ async def test_only_a_gateway_error_leaves_the_create_unconfirmed(
     _knobs(sandbox, fail_next={"count": 0})
     again = await service.create("key-6", _where(product), _request(on, times[0].time))
     assert again.state == ("in_progress" if kept else "created")
+
+
+@pytest.mark.parametrize("answer", ["garbage", "error_500"])
+async def test_a_booked_create_with_a_bad_answer_never_books_twice(
+    answer: str, service: BookingService, sandbox: Sandbox
+) -> None:
+    """Bookable booked, then answered a 2xx we can't parse or a bare 500 (no isRetryable):
+    the key stays taken, so submitting the same modal again books nothing more."""
+    _, product = await _dinner(service)
+    on = next_weekday(2)
+    times = (await service.availability(product, on=on, party=2)).times
+    _knobs(sandbox, lose_next_answer={"count": 1, "answer": answer})
+    request = _request(on, times[0].time)
+    outcome = await service.create("key-7", _where(product), request)
+    assert outcome.state == "unconfirmed"
+    assert len(sandbox.state()["bookings"]) == 1  # it did book
+    again = await service.create("key-7", _where(product), request)
+    assert again.state == "in_progress"
+    assert len(sandbox.state()["bookings"]) == 1
+
+
+async def test_an_unexpected_error_keeps_the_key(
+    service: BookingService, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, product = await _dinner(service)
+    on = next_weekday(2)
+    times = (await service.availability(product, on=on, party=2)).times
+    real_create = service.bookable.create_booking
+
+    async def create_then_fail(*args: Any, **kwargs: Any) -> Any:
+        await real_create(*args, **kwargs)
+        raise RuntimeError("bug after the booking was made")
+
+    monkeypatch.setattr(service.bookable, "create_booking", create_then_fail)
+    outcome = await service.create("key-8", _where(product), _request(on, times[0].time))
+    assert outcome.state == "unconfirmed"
+    monkeypatch.undo()
+    again = await service.create("key-8", _where(product), _request(on, times[0].time))
+    assert again.state == "in_progress"
+    assert len(sandbox.state()["bookings"]) == 1
+
+
+async def test_a_submission_resolved_as_unknown_never_books_again(
+    impatient_service: BookingService, sandbox: Sandbox
+) -> None:
+    service = impatient_service
+    _, product = await _dinner(service)
+    on = next_weekday(2)
+    times = (await service.availability(product, on=on, party=2)).times
+    _knobs(sandbox, latency_ms=800)
+    outcome = await service.create("key-9", _where(product), _request(on, times[0].time))
+    assert outcome.state == "unconfirmed"
+    _knobs(sandbox, latency_ms=0)
+    assert await service.store.resolve_submission_unknown("key-9")  # what the sweep does
+    again = await service.create("key-9", _where(product), _request(on, times[0].time))
+    assert again.state == "unconfirmed"  # the booker was told what to check; no new create
+    requests = sandbox.state()["api_requests"]
+    await service.create("key-9", _where(product), _request(on, times[0].time))
+    assert sandbox.state()["api_requests"] == requests

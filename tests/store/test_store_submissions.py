@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+from dataclasses import replace
 
 from bot.store import Store, Submission
-from tests.store.conftest import Database
+from bot.store.records import Fingerprint
+from tests.store.conftest import Database, FakeClock
 from tests.store.factories import booking
 
 
@@ -117,3 +120,63 @@ async def test_adoption_and_app_finish_race_one_winner(store: Store) -> None:
         store.adopt_submission("view-1", booking("bk-1")),
     )
     assert sorted(results) == [False, True]
+
+
+# --- fingerprints (adoption without partnerBookingId) and the sweep -------------------
+
+FINGERPRINT = Fingerprint("29|CO|venue|product", dt.date(2030, 8, 15), "19:30", 4, "Ann@X.io")
+WINDOW = {"skew": dt.timedelta(minutes=2), "bound": dt.timedelta(minutes=30)}
+
+
+async def test_submissions_match_by_fingerprint_within_the_creation_window(
+    store: Store, clock: FakeClock
+) -> None:
+    begun = clock.now
+    await store.begin_submission("view-1", team_id="T", user_id="U", fingerprint=FINGERPRINT)
+    await store.begin_submission(
+        "view-2", team_id="T", user_id="U", fingerprint=replace(FINGERPRINT, party_size=5)
+    )
+    # The webhook shows the time with seconds and the email in another case.
+    seen = replace(FINGERPRINT, time="19:30:00", email="ann@x.IO")
+
+    async def keys(created: dt.datetime | None) -> list[str]:
+        found = await store.submissions_matching(seen, created=created, **WINDOW)
+        return [s.key for s in found]
+
+    assert await keys(None) == ["view-1"]
+    assert await keys(begun + dt.timedelta(minutes=29)) == ["view-1"]
+    assert await keys(begun - dt.timedelta(minutes=1)) == ["view-1"]  # Bookable's clock
+    assert await keys(begun - dt.timedelta(minutes=3)) == []  # before the submission began
+    assert await keys(begun + dt.timedelta(minutes=31)) == []  # after it was given up on
+    await store.finish_submission("view-1", "bk-1")
+    assert await keys(None) == []  # only open submissions
+
+
+async def test_a_stale_submission_is_resolved_once_with_a_job_for_the_booker(
+    database: Database, clock: FakeClock
+) -> None:
+    first, second = await database.open(), await database.open()
+    await first.begin_submission("view-1", team_id="T", user_id="U")
+    clock.advance(60)
+    await first.begin_submission("view-2", team_id="T", user_id="U")
+    stale = await first.stale_submissions(older_than=dt.timedelta(seconds=30), limit=10)
+    assert [s.key for s in stale] == ["view-1"]
+    results = await asyncio.gather(
+        first.resolve_submission_unknown("view-1"), second.resolve_submission_unknown("view-1")
+    )
+    assert sorted(results) == [False, True]
+    assert (await first.begin_submission("view-1", team_id="T", user_id="U")).state == "unknown"
+    assert not await first.finish_submission("view-1", "bk-late")  # too late to finish
+    [job] = await first.claim_outbox("w", limit=10, lease_seconds=30)
+    assert (job.kind, job.booking_id, job.event_id, job.payload) == (
+        "unresolved", "submission:view-1", None, {},
+    )  # fmt: skip
+
+
+async def test_finishing_with_a_record_queues_its_confirmation(store: Store) -> None:
+    await store.begin_submission("view-1", team_id="T", user_id="U")
+    record = booking("bk-1")
+    assert await store.finish_submission("view-1", "bk-1", record=record)
+    assert not await store.finish_submission("view-1", "bk-1", record=record)  # once
+    [job] = await store.claim_outbox("w", limit=10, lease_seconds=30)
+    assert (job.kind, job.booking_id, job.status) == ("confirm", "bk-1", record.status)

@@ -165,3 +165,23 @@ async def outbox_drained(store: Store, *, within: float = 60.0) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"outbox not drained within {within}s: {stats}")
         await asyncio.sleep(0.05)
+
+
+# What `BookingService.create` stores with a submission (`submission_context`).
+SUBMISSION_CONTEXT: dict[str, Any] = {
+    "team_id": "T0PLAYGRND",
+    "user_id": "U_ALICE",
+    "channel_id": "C_GENERAL",
+    "composite_id": "29|CO|275cc44dd2e2496fba44857c9257443a|d99128c546b34b619c4477b712869f2b",
+    "venue_name": "Dishoom <Shoreditch>",
+    "product_name": "Dinner",
+    "venue_group": "Dishoom",
+    "date": "2025-06-25",
+    "time": "19:30",
+    "party_size": 4,
+}
+
+
+def confirmations(fake: FakeSlack, channel: str = "C_GENERAL") -> list[dict[str, Any]]:
+    """Booking confirmation messages posted in `channel`."""
+    return [m for m in fake.messages(channel) if str(m.get("text", "")).startswith("Booking at")]

@@ -1,8 +1,10 @@
-"""A booking whose create answer was lost: its webhook names the submission
-(`partnerBookingId`), and the notifier records it and posts the confirmation, once."""
+"""A booking whose create answer was lost: its webhook (documented fields only) matches the
+open submission by fingerprint, or names it by `partnerBookingId` when Bookable sends that;
+the notifier records it and its "confirm" job posts the confirmation, once."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -11,46 +13,49 @@ import pytest
 from bot.devtools.fake_slack import FakeSlack
 from bot.notify.notifier import Notifier
 from bot.store import Store
+from bot.store.records import Fingerprint
 
 from .conftest import Drain, WebhookServer
-from .support import at, booking_json, envelope
+from .support import SUBMISSION_CONTEXT, at, booking_json, confirmations, envelope, iso
 
 pytestmark = pytest.mark.timeout(90)
 
 KEY = "view-key-0001"
 BOOKING = "29|CO|lost-answer"
-CONTEXT = {
-    "team_id": "T0PLAYGRND",
-    "user_id": "U_ALICE",
-    "channel_id": "C_GENERAL",
-    "composite_id": "29|CO|product",
-    "venue_name": "Dishoom <Shoreditch>",
-    "product_name": "Dinner",
-    "venue_group": "Dishoom",
-    "date": "2025-06-25",
-    "time": "19:30",
-    "party_size": 4,
-}
+CONTEXT = SUBMISSION_CONTEXT
+COMPOSITE = str(CONTEXT["composite_id"])
+# What the app asked for (the email as the booker typed it), as `booking_json` shows it.
+FINGERPRINT = Fingerprint(COMPOSITE, dt.date(2025, 6, 25), "19:30", 4, "John.Doe@Example.com")
+UNDOCUMENTED = ("venueName", "venueGroupName", "reason", "partnerBookingId")
 
 
-def created(status: str = "confirmed", *, key: str | None = KEY, minutes: float = 1) -> bytes:
-    booking = booking_json(BOOKING, status, at(minutes))
-    if key is not None:
-        booking["partnerBookingId"] = key
-    return envelope(booking, event_type="booking.created")
+def documented(booking: dict[str, Any]) -> dict[str, Any]:
+    """Only §8.2's fields, as Bookable sends them (the `createdDate` is now)."""
+    booking = {k: v for k, v in booking.items() if k not in UNDOCUMENTED}
+    return booking | {"createdDate": iso(dt.datetime.now(dt.UTC))}
 
 
-def confirmations(fake: FakeSlack, channel: str = "C_GENERAL") -> list[dict[str, Any]]:
-    return [m for m in fake.messages(channel) if str(m.get("text", "")).startswith("Booking at")]
+def created(status: str = "confirmed", **changes: Any) -> bytes:
+    booking = documented(booking_json(BOOKING, status, at(1))) | changes
+    return envelope(
+        {k: v for k, v in booking.items() if v is not None}, event_type="booking.created"
+    )
 
 
-async def open_submission(store: Store, context: dict[str, Any] | None = CONTEXT) -> None:
-    assert (
-        await store.begin_submission(KEY, team_id="T0PLAYGRND", user_id="U_ALICE", context=context)
-    ).state == "new"
+async def open_submission(
+    store: Store,
+    context: dict[str, Any] | None = CONTEXT,
+    *,
+    key: str = KEY,
+    fingerprint: Fingerprint | None = FINGERPRINT,
+) -> None:
+    begun = await store.begin_submission(
+        key, team_id="T0PLAYGRND", user_id="U_ALICE", context=context, fingerprint=fingerprint
+    )
+    assert begun.state == "new"
 
 
-async def test_unknown_booking_naming_a_submission_is_adopted_and_confirmed_once(
+async def test_an_unknown_booking_matching_an_open_submission_is_adopted_and_confirmed_once(
     webhook_server: Callable[..., WebhookServer],
     store: Store,
     fake: FakeSlack,
@@ -78,12 +83,47 @@ async def test_unknown_booking_naming_a_submission_is_adopted_and_confirmed_once
 
     # Bookable delivers it again, then a later change: no second confirmation, a reply.
     assert (await server.post(created())).status_code == 204
-    update = booking_json(BOOKING, "cancelled", at(2), reason="Venue closed")
-    update["partnerBookingId"] = KEY
+    update = documented(booking_json(BOOKING, "cancelled", at(2)))
     assert (await server.post(envelope(update))).status_code == 204
     await drain_outbox(make_notifier(), store)
     assert len(confirmations(fake)) == 1
     assert len(fake.thread("C_GENERAL", posted["ts"])) == 1
+
+
+async def test_a_webhook_without_created_date_is_matched_on_the_fingerprint_alone(
+    webhook_server: Callable[..., WebhookServer],
+    store: Store,
+    fake: FakeSlack,
+    make_notifier: Callable[..., Notifier],
+    drain_outbox: Drain,
+) -> None:
+    await open_submission(store)
+    assert (await webhook_server().post(created(createdDate=None))).status_code == 204
+    await drain_outbox(make_notifier(), store)
+    assert len(confirmations(fake)) == 1
+
+
+async def test_partner_booking_id_names_the_submission_when_bookable_sends_it(
+    webhook_server: Callable[..., WebhookServer],
+    store: Store,
+    fake: FakeSlack,
+    make_notifier: Callable[..., Notifier],
+    drain_outbox: Drain,
+) -> None:
+    """The sandbox's `webhook_extras` knob: the named submission wins, even one whose
+    fingerprint differs (and a second open submission with the same fingerprint, which
+    alone would make the match ambiguous)."""
+    await open_submission(store, fingerprint=None)
+    await open_submission(store, key="another-modal")
+    await open_submission(store, key="a-third-modal")
+    body = created(partnerBookingId=KEY)
+    assert (await webhook_server().post(body)).status_code == 204
+    await drain_outbox(make_notifier(), store)
+    assert len(confirmations(fake)) == 1
+    submission = await store.get_submission(KEY)
+    assert submission is not None and submission.state == "done"
+    other = await store.get_submission("another-modal")
+    assert other is not None and other.state == "in_progress"
 
 
 async def test_adoption_in_a_dm_search_confirms_in_the_dm(
@@ -133,13 +173,21 @@ async def test_a_slack_failure_mid_adoption_still_confirms_exactly_once(
     assert record is not None and record.message_ts == confirmations(fake)[0]["ts"]
 
 
+LONG_AGO = "2025-06-17T09:00:00Z"  # long before any submission of this test began
+
+
 @pytest.mark.parametrize(
-    ("key", "state"),
-    [(None, "open"), ("some-other-key", "open"), (KEY, "finished by the app")],
+    "case",
+    [
+        "another party size",
+        "another email",
+        "created outside the window",
+        "two open submissions match",
+        "finished by the app",
+    ],
 )
-async def test_nothing_is_adopted_without_an_open_submission_naming_it(
-    key: str | None,
-    state: str,
+async def test_nothing_is_adopted_without_exactly_one_open_submission_matching(
+    case: str,
     webhook_server: Callable[..., WebhookServer],
     store: Store,
     fake: FakeSlack,
@@ -147,9 +195,49 @@ async def test_nothing_is_adopted_without_an_open_submission_naming_it(
     drain_outbox: Drain,
 ) -> None:
     await open_submission(store)
-    if state == "finished by the app":
+    changes: dict[str, Any] = {
+        "another party size": {"partySize": 5},
+        "another email": {"email": "someone.else@example.com"},
+        "created outside the window": {"createdDate": LONG_AGO},
+    }.get(case, {})
+    if case == "two open submissions match":
+        await open_submission(store, key="view-key-0002")
+    if case == "finished by the app":
         await store.finish_submission(KEY, "29|CO|another-booking")
-    assert (await webhook_server().post(created(key=key))).status_code == 204
+    assert (await webhook_server().post(created(**changes))).status_code == 204
     await drain_outbox(make_notifier(), store)
     assert confirmations(fake) == []
     assert await store.get_booking(BOOKING) is None
+    if case != "finished by the app":
+        submission = await store.get_submission(KEY)
+        assert submission is not None and submission.state == "in_progress"
+
+
+async def test_an_adopting_event_retried_after_a_crash_posts_nothing_more(
+    webhook_server: Callable[..., WebhookServer],
+    store: Store,
+    fake: FakeSlack,
+    make_notifier: Callable[..., Notifier],
+    drain_outbox: Drain,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The process dies after adopting but before marking the job done: the job runs
+    again (its lease expires), finds the record it made, and posts nothing of its own."""
+    await open_submission(store)
+    complete = store.complete_outbox
+    crashed: list[int] = []
+
+    async def crash_once(job_id: int, worker_id: str, **options: Any) -> bool:
+        if not crashed:
+            crashed.append(job_id)
+            raise RuntimeError("process died")
+        return await complete(job_id, worker_id, **options)
+
+    monkeypatch.setattr(store, "complete_outbox", crash_once)
+    update = documented(booking_json(BOOKING, "confirmed", at(1)))  # creation as booking.updated
+    assert (await webhook_server().post(envelope(update))).status_code == 204
+    await drain_outbox(make_notifier(lease_seconds=2.0, slack_timeout=0.5), store)
+    assert crashed
+    [posted] = confirmations(fake)
+    assert fake.thread("C_GENERAL", posted["ts"]) == []
+    assert [m["ts"] for m in fake.messages("C_GENERAL")] == [posted["ts"]]

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import AppContext
@@ -15,16 +14,14 @@ from bot.slack.blocks import subscriptions as subscription_blocks
 from bot.slack.blocks.bookings import my_bookings
 from bot.slack.blocks.help import help_message
 from bot.slack.blocks.search import PAGE_SIZE, search_results, searching
-from bot.slack.errors import BOT_NOT_IN_CHANNEL
 from bot.slack.ids import PageRef
 from bot.slack.listeners.shared import (
     Respond,
     Shared,
-    log,
     report_failure,
-    slack_error,
     tell,
 )
+from bot.slack.membership import membership_problem
 from bot.slack.parsing import (
     Help,
     ListSubscriptions,
@@ -70,7 +67,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             subscriptions = await ctx.store.list_subscriptions(team, channel)
             await tell(respond, subscription_blocks.subscription_list(subscriptions))
         elif isinstance(parsed, Subscribe | Unsubscribe):
-            refusal = await _membership_problem(client, channel, user)
+            refusal = await membership_problem(client, channel, user)
             if refusal is not None:
                 await tell(respond, refusal)
                 return
@@ -117,27 +114,3 @@ def _page_ref(search: Search) -> PageRef:
         party=search.party,
         page=1,
     )
-
-
-async def _membership_problem(
-    client: AsyncWebClient, channel: str, user: str
-) -> dict[str, Any] | None:
-    """None if `user` may change the channel's subscriptions, else the refusal to show."""
-    cursor = None
-    try:
-        info = await client.conversations_info(channel=channel)
-        if not (info.get("channel") or {}).get("is_member", True):
-            return subscription_blocks.bot_not_in_channel()  # updates could not be posted
-        while True:
-            response = await client.conversations_members(channel=channel, cursor=cursor, limit=200)
-            if user in (response.get("members") or []):
-                return None
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return subscription_blocks.not_a_member()
-    except SlackApiError as error:
-        code = slack_error(error)
-        log.info("membership check in %s failed: %s", channel, code)
-        if code in BOT_NOT_IN_CHANNEL:
-            return subscription_blocks.bot_not_in_channel()
-        raise

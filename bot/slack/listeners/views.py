@@ -13,16 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bookable.errors import BookableError
 from bot.context import AppContext
 from bot.service.booking import BookingContext, CreateOutcome
 from bot.slack import ids
-from bot.slack.blocks.booking import booking_message
 from bot.slack.blocks.modal import message_view, progress_view, result_view
-from bot.slack.errors import CHANNEL_UNUSABLE
 from bot.slack.form import FormInput, Offered, read_state, validate
 from bot.slack.ids import ModalMeta
 from bot.slack.listeners.modal_flow import fill_form
@@ -30,7 +27,6 @@ from bot.slack.listeners.shared import (
     Shared,
     failure_text,
     log,
-    slack_error,
     team_of,
     user_of,
 )
@@ -48,17 +44,32 @@ def _input_blocks(view: dict[str, Any]) -> set[str]:
 
 
 def unconfirmed_text(meta: ModalMeta) -> str:
-    """Bookable may have booked without answering: no retry offered (it could book twice),
-    the confirmation follows when its webhook names this submission."""
+    """Bookable may have booked without a clear answer: no retry offered (it could book
+    twice); the confirmation follows when its webhook matches this submission, or the
+    booker is told what to check if it never does."""
     channel = meta.channel_id or ""
     in_channel = channel and not channel.startswith("D")
     where = f"in <#{channel}> (or in our DM)" if in_channel else "in our direct messages"
     return (
-        ":warning: *Bookable didn't answer in time*, so I can't tell yet whether this "
-        "table was booked. It may well have gone through: if it did, I'll post the "
-        f"confirmation {where}. Please wait for it "
-        "before booking this again."
+        ":warning: *Bookable didn't answer in time* (or not clearly), so I can't tell yet "
+        "whether this table was booked. It may well have gone through: if it did, I'll "
+        f"post the confirmation {where}. Please wait for it before booking this again; "
+        "if I can't find out, I'll tell you what to check."
     )
+
+
+def confirmation_text(record: BookingRecord, *, already: bool) -> str:
+    """Where the confirmation goes: the notifier posts it from the outbox, in the search's
+    channel or, if it can't post there, in the booker's DM."""
+    if already and record.message_ts:
+        return "Already booked — see the confirmation message."
+    channel = record.channel_id
+    if channel and not channel.startswith("D"):
+        return (
+            f"The confirmation is on its way to <#{channel}> "
+            "(or to our direct messages if I can't post there)."
+        )
+    return "The confirmation is on its way to our direct messages."
 
 
 def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
@@ -142,45 +153,8 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             text = "This form was already submitted. See `/bookable bookings`."
             await shared.views.update(client, view_id, message_view(meta, text))
             return
-        where = None
-        if outcome.state == "created":
-            where = await _post_confirmation(client, record)
-        elif record.message_ts:
-            where = "Already booked — see the confirmation message."
+        where = confirmation_text(record, already=outcome.state == "done")
         await shared.views.update(client, view_id, result_view(meta, record, where))
-
-    async def _post_confirmation(client: AsyncWebClient, record: BookingRecord) -> str:
-        """Post in the channel of the search; if the bot can't, in the user's DM."""
-        payload = booking_message(record)
-        channel = record.channel_id
-        if channel and not channel.startswith("D"):
-            try:
-                posted = await client.chat_postMessage(channel=channel, **payload)
-                await ctx.booking.attach_message(
-                    record.booking_id, posted["channel"], posted["ts"], in_dm=False
-                )
-                return f"The confirmation is posted in <#{channel}>."
-            except SlackApiError as error:
-                if slack_error(error) not in CHANNEL_UNUSABLE:  # else: to the user's DM
-                    log.warning(
-                        "confirmation for %s not posted in %s: %s",
-                        record.booking_id,
-                        channel,
-                        slack_error(error),
-                    )
-        try:
-            dm = await client.conversations_open(users=record.user_id)
-            dm_id = dm["channel"]["id"]
-            posted = await client.chat_postMessage(channel=dm_id, **payload)
-            await ctx.booking.attach_message(record.booking_id, dm_id, posted["ts"], in_dm=True)
-            return "The confirmation is in your direct messages with me."
-        except SlackApiError as error:
-            log.warning(
-                "confirmation for %s not posted in a DM either: %s",
-                record.booking_id,
-                slack_error(error),
-            )
-            return "I couldn't post the confirmation message; `/bookable bookings` lists it."
 
     @app.view(ids.RESULT_CALLBACK)
     async def close_result(ack: AsyncAck) -> None:
