@@ -359,7 +359,13 @@ class WebhookBooking(_Model):
 class WebhookEnvelope(_Model):
     event_type: EventType = Field(alias="eventType")
     timestamp: datetime
+    # "present when eventType is booking.*" (§8.2): absent or null means no bookings.
     bookings: list[WebhookBooking] = Field(default_factory=list)
+
+    @field_validator("bookings", mode="before")
+    @classmethod
+    def _absent_bookings(cls, value: Any) -> Any:
+        return [] if value is None else value
 
 
 # --- call metadata ----------------------------------------------------------------------

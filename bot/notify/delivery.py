@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 METADATA_EVENT_TYPE = "bookable_status_update"
-CREATED_EVENT = "booking.created"
 CHANNEL_LOST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 THREAD_GONE = frozenset({"thread_not_found"})
 # chat.update cannot succeed later either; the thread reply already carries the news.
@@ -219,12 +218,15 @@ class StatusDelivery:
 
     async def _notify_booker(self, run: JobRun, record: BookingRecord) -> None:
         job = run.job
-        if job.event_type == CREATED_EVENT:
+        if await self._store.is_creation_event(job.event_id):
             # The app posted the confirmation itself when it made the booking: the creation
-            # event is no news, so it only records the status, without a thread reply.
+            # event (whatever its eventType; spec 1.2.0 sends booking.updated) is no news,
+            # so it only records the status, without a thread reply.
             await self._store.apply_status(job.booking_id, job.status, job.last_update)
             return
-        old = await self._store.status_before(job.booking_id, job.last_update)
+        old = await self._store.status_before(
+            job.booking_id, job.last_update, event_id=job.event_id
+        )
         if await self._store.apply_status(job.booking_id, job.status, job.last_update):
             current = replace(record, status=job.status, last_update=job.last_update)
         else:
