@@ -35,7 +35,10 @@ def content_key(payload: dict[str, Any]) -> str:
 
 
 def _event_row(event: IncomingEvent, received_at: dt.datetime) -> dict[str, Any]:
-    key = time_key(event.last_update) if event.last_update else content_key(event.payload)
+    if event.last_update is not None:
+        key = time_key(event.last_update)
+    else:
+        key = content_key(event.payload)
     return {
         "booking_id": event.booking_id,
         "status": event.status.strip().lower(),

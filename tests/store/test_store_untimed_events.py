@@ -75,3 +75,11 @@ async def test_no_creation_for_bookings_made_elsewhere(store: Store) -> None:
     await store.ingest_webhook([event("elsewhere", "confirmed", at(1))])
     [job] = await _claimed_all(store)
     assert not await store.is_creation_event(job.event_id)
+
+
+async def test_a_batch_with_some_duplicates_keeps_its_order(store: Store) -> None:
+    await store.ingest_webhook([untimed("pending")])
+    batch = [untimed("confirmed"), untimed("pending"), untimed("cancelled"), untimed("no_show")]
+
+    assert await store.ingest_webhook(batch) == IngestResult(accepted=3, duplicates=1)
+    assert await _claim_order(store) == ["pending", "confirmed", "cancelled", "no_show"]
