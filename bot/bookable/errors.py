@@ -31,6 +31,7 @@ class BookableProblem(BookableError):
         is_retryable: bool,
         correlation_id: str | None,
         body: dict[str, Any] | None = None,
+        method: str | None = None,
     ) -> None:
         self.status = status
         self.title = title
@@ -38,6 +39,7 @@ class BookableProblem(BookableError):
         self.code = code
         self.is_retryable = is_retryable
         self.body = body or {}
+        self.method = method  # of the request refused (the same status means other things)
         text = detail or title or f"HTTP {status}"
         super().__init__(
             f"Bookable {status} {code or ''}: {text}".replace("  ", " "),

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date as Date
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 
 class _Model(BaseModel):
@@ -85,6 +85,46 @@ class EventType(_OpenEnum):
 # --- venues -----------------------------------------------------------------------------
 
 
+class Space(_Model):
+    """A bookable space (7.0.0: `spaceId` on a booking request). Its shape is NOT DOCUMENTED:
+    seen as bare ids or as objects, so `id` and `name` are both optional."""
+
+    id: int | str | None = None
+    name: str | None = None
+
+
+def _space_items(value: Any) -> Any:
+    """Every plausible form of `spaces`: null/absent, one id or object, or a list of ids
+    (int or str) and objects. Items of any other kind are dropped, never fatal."""
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else [value]
+    spaces: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int | str):
+            spaces.append({"id": item})
+        elif isinstance(item, dict):
+            extra = {key: value for key, value in item.items() if key not in ("id", "name")}
+            name = item.get("name")
+            spaces.append(
+                {
+                    **extra,
+                    "id": _space_id(item.get("id", item.get("spaceId"))),
+                    "name": name if isinstance(name, str) else None,
+                }
+            )
+    return spaces
+
+
+def _space_id(value: Any) -> int | str | None:
+    return value if isinstance(value, int | str) and not isinstance(value, bool) else None
+
+
+Spaces = Annotated[list[Space] | None, BeforeValidator(_space_items)]
+
+
 class Location(_Model):
     address: str | None = None
     area: str | None = None
@@ -100,7 +140,7 @@ class Product(_Model):
     feed_url: str | None = Field(default=None, alias="feedUrl")
     pre_order_required: bool = Field(default=False, alias="preOrderRequired")
     slug: str | None = None
-    spaces: list[dict[str, Any]] | None = None
+    spaces: Spaces = None
 
 
 class PreorderPackage(_Model):
@@ -201,7 +241,7 @@ class TimeSlot(_Model):
     type: SlotType = SlotType.BOOK
     product_id: str | None = Field(default=None, alias="productId")
     request_reason: RequestReason | None = Field(default=None, alias="requestReason")
-    spaces: list[dict[str, Any]] | None = None
+    spaces: Spaces = None
 
     @field_validator("time")
     @classmethod
@@ -319,7 +359,13 @@ class WebhookBooking(_Model):
 class WebhookEnvelope(_Model):
     event_type: EventType = Field(alias="eventType")
     timestamp: datetime
+    # "present when eventType is booking.*" (§8.2): absent or null means no bookings.
     bookings: list[WebhookBooking] = Field(default_factory=list)
+
+    @field_validator("bookings", mode="before")
+    @classmethod
+    def _absent_bookings(cls, value: Any) -> Any:
+        return [] if value is None else value
 
 
 # --- call metadata ----------------------------------------------------------------------

@@ -12,8 +12,6 @@ import httpx
 from bot.bookable.errors import BookableProblem, problem_class
 from bot.bookable.models import RateLimit
 
-# Statuses worth retrying when the body does not say otherwise.
-TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Error codes look like RESOURCE-X-NNN: X is R (retryable) or N (not).
 _CODE_RETRY_LETTER = re.compile(r"-([RN])-")
 
@@ -35,6 +33,12 @@ def explicit_retryable(body: dict[str, Any], code: str | None) -> bool | None:
     return match.group(1) == "R" if match else None
 
 
+def retryable_status(status: int) -> bool:
+    """Retryability when Bookable's answer does not say (no `isRetryable`, no code: only
+    the TMS Gateway API's schema requires them, §3.5): 5xx and 429 yes, other 4xx no."""
+    return status >= 500 or status == 429
+
+
 def problem_from_response(response: httpx.Response, correlation_id: str) -> BookableProblem:
     """The typed error for a non-2xx answer, ProblemDetails or not."""
     body = json_object(response) or {}
@@ -48,9 +52,10 @@ def problem_from_response(response: httpx.Response, correlation_id: str) -> Book
         title=_text(body.get("title")) or response.reason_phrase or None,
         detail=_text(body.get("detail")),
         code=code,
-        is_retryable=said if said is not None else response.status_code in TRANSIENT_STATUSES,
+        is_retryable=said if said is not None else retryable_status(response.status_code),
         correlation_id=correlation_id,
         body=body,
+        method=_method(response),
     )
 
 
@@ -83,6 +88,13 @@ def rate_limit_wait(headers: httpx.Headers, *, now: float, default: float) -> fl
             return default
         return max(0.0, when.timestamp() - now)
     return default
+
+
+def _method(response: httpx.Response) -> str | None:
+    try:
+        return response.request.method
+    except RuntimeError:  # a response built without its request
+        return None
 
 
 def _number(value: str | None) -> float | None:

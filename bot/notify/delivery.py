@@ -70,7 +70,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 METADATA_EVENT_TYPE = "bookable_status_update"
-CREATED_EVENT = "booking.created"
 LOOKUP_PAGES = 10
 MIN_DELAY = 0.05
 
@@ -234,12 +233,15 @@ class StatusDelivery:
 
     async def _notify_booker(self, run: JobRun, record: BookingRecord) -> None:
         job = run.job
-        if job.event_type == CREATED_EVENT:
+        if await self._store.is_creation_event(job.event_id):
             # The app posted the confirmation itself when it made the booking: the creation
-            # event is no news, so it only records the status, without a thread reply.
+            # event (whatever its eventType; spec 1.2.0 sends booking.updated) is no news,
+            # so it only records the status, without a thread reply.
             await self._store.apply_status(job.booking_id, job.status, job.last_update)
             return
-        old = await self._store.status_before(job.booking_id, job.last_update)
+        old = await self._store.status_before(
+            job.booking_id, job.last_update, event_id=job.event_id
+        )
         if await self._store.apply_status(job.booking_id, job.status, job.last_update):
             current = replace(record, status=job.status, last_update=job.last_update)
         else:
@@ -344,7 +346,9 @@ class StatusDelivery:
         channels = sorted({subscription.channel_id for subscription in subscriptions})
         if not channels:
             return
-        old = await self._store.status_before(job.booking_id, job.last_update)
+        old = await self._store.status_before(
+            job.booking_id, job.last_update, event_id=job.event_id
+        )
         change = StatusChange(
             new=job.status, old=old, reason=_text(job.payload.get("reason")),
             changed_at=job.last_update,

@@ -116,7 +116,7 @@ class Gateway:
                 self._injected_failure()
                 response = await handler(request, principal)
             except Problem as problem:
-                response = problem.response()
+                response = problem.response(minimal=self.state.knobs.problem_minimal)
             response.headers.update(headers)
             return response
 
@@ -152,11 +152,15 @@ class Gateway:
         if allowed:
             window.used += 1
         remaining = max(0, knobs.rate_limit - window.used) if allowed else 0
+        reset = int(start + window_len)
         headers = {
             "X-RateLimit-Limit": str(knobs.rate_limit),
             "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": str(int(start + window_len)),
         }
+        if knobs.rate_limit_reset_header:  # knob off: a 429 the client must still survive
+            headers["X-RateLimit-Reset"] = str(reset)
+        if not allowed and knobs.retry_after_header:
+            headers["Retry-After"] = str(max(1, math.ceil(reset - now)))
         if not allowed:
             detail = (
                 f"You have exceeded the rate limit of {knobs.rate_limit} requests per "

@@ -120,7 +120,7 @@ def product_availability(
     if day.weekday() in rules.fully_booked_weekdays:
         return _empty(product, rules, "NO_AVAILABILITY", "Fully booked on this date.")
     kind, request_reason = _slot_kind(rules, day, party_size)
-    spaces = [space["id"] for space in product.get("spaces") or []]
+    spaces = [dict(space) for space in product.get("spaces") or []]
     times = []
     for start in _slot_times(rules):
         hhmm = start.strftime("%H:%M")
@@ -143,6 +143,18 @@ def product_availability(
     if not times:
         return _empty(product, rules, "NO_AVAILABILITY", "No tables left for this date and time.")
     return _answer(product, rules, times)
+
+
+def shape_spaces(answer: dict[str, Any], shape: str) -> dict[str, Any]:
+    """The slots' `spaces` as the `spaces_shape` knob says. Bookable does not document the
+    shape (bookable-api.md §6.3), so the sandbox can send each plausible one: "absent" (the
+    default: the least helpful), "ints" (bare space ids) or "objects" (`{id, name}`)."""
+    for slot in answer["times"]:
+        spaces = slot.pop("spaces", None)
+        if spaces is None or shape == "absent":
+            continue
+        slot["spaces"] = [space["id"] for space in spaces] if shape == "ints" else spaces
+    return answer
 
 
 def merge_products(venue_name: str, answers: list[dict[str, Any]]) -> dict[str, Any]:

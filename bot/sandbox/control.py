@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.sandbox.parsing import describe, json_object
 from bot.sandbox.problems import BOOKING_NOT_FOUND, Problem, invalid
-from bot.sandbox.state import SandboxState
+from bot.sandbox.state import EventTypes, SandboxState, SpacesShape, check_omittable
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -49,6 +49,38 @@ class KnobUpdate(BaseModel):
     rate_limit: int | None = Field(default=None, ge=1)
     webhook_extras: bool | None = None  # undocumented webhook fields on/off
     lose_next_answer: LoseNextAnswer | None = None
+    # Documented variants (see SandboxConfig and bot/sandbox/delivery.py).
+    spaces_shape: SpacesShape | None = None
+    webhook_event_types: EventTypes | None = None
+    webhook_batch: int | None = Field(default=None, ge=1, le=100)
+    webhook_omit: tuple[str, ...] | None = None
+    signature_upper: bool | None = None
+    signature_prefix: bool | None = None
+    problem_minimal: bool | None = None
+    rate_limit_reset_header: bool | None = None
+    retry_after_header: bool | None = None
+
+    @field_validator("webhook_omit")
+    @classmethod
+    def _omittable(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if value is None else check_omittable(value)
+
+
+# Knobs that a non-null value simply replaces.
+_PLAIN_KNOBS = (
+    "token_ttl",
+    "rate_limit",
+    "webhook_extras",
+    "spaces_shape",
+    "webhook_event_types",
+    "webhook_batch",
+    "webhook_omit",
+    "signature_upper",
+    "signature_prefix",
+    "problem_minimal",
+    "rate_limit_reset_header",
+    "retry_after_header",
+)
 
 
 class ClockMove(BaseModel):
@@ -91,12 +123,10 @@ class ControlApi:
             knobs.rate_limit_next = update.rate_limit_next
         if "token_failure" in given:
             knobs.token_failure = update.token_failure
-        if update.token_ttl is not None:
-            knobs.token_ttl = update.token_ttl
-        if update.rate_limit is not None:
-            knobs.rate_limit = update.rate_limit
-        if update.webhook_extras is not None:
-            knobs.webhook_extras = update.webhook_extras
+        for name in _PLAIN_KNOBS:
+            value = getattr(update, name)
+            if value is not None:
+                setattr(knobs, name, value)
         if update.lose_next_answer is not None:
             knobs.lose_next_answer_count = update.lose_next_answer.count
             knobs.lose_next_answer = update.lose_next_answer.answer

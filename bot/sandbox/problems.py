@@ -69,19 +69,25 @@ class Problem(Exception):
         self.type_uri = type_uri
         self.headers = headers or {}
 
-    def body(self) -> dict[str, Any]:
-        return {
+    def body(self, *, minimal: bool = False) -> dict[str, Any]:
+        """`minimal` (the `problem_minimal` knob): without `code` and `isRetryable`, which
+        only the TMS Gateway API's schema marks required (bookable-api.md §3.5)."""
+        body: dict[str, Any] = {
             "type": self.type_uri,
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
-            "code": self.code,
-            "isRetryable": "-R-" in self.code,
         }
+        if not minimal:
+            body |= {"code": self.code, "isRetryable": "-R-" in self.code}
+        return body
 
-    def response(self) -> JSONResponse:
+    def response(self, *, minimal: bool = False) -> JSONResponse:
         return JSONResponse(
-            self.body(), status_code=self.status, headers=self.headers, media_type=PROBLEM_JSON
+            self.body(minimal=minimal),
+            status_code=self.status,
+            headers=self.headers,
+            media_type=PROBLEM_JSON,
         )
 
 

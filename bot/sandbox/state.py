@@ -11,17 +11,34 @@ import secrets
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bot.config import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, SignatureEncoding
 from bot.sandbox.clock import SandboxClock, iso_z
-from bot.sandbox.delivery import Deliverer, WebhookRegistration
+from bot.sandbox.delivery import (
+    OMITTABLE_FIELDS,
+    Deliverer,
+    WebhookRegistration,
+    WebhookVariant,
+)
 from bot.sandbox.records import SandboxBooking
 from bot.sandbox.seed import ProductRules, SeedVenue, VenueRules, hex_id, seed_venues
 
 AUDIENCE = "api.bookabletech.com"
+SpacesShape = Literal["absent", "ints", "objects"]
+EventTypes = Literal["spec", "guide"]
+
+
+def check_omittable(fields: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = sorted(set(fields) - OMITTABLE_FIELDS)
+    if unknown:
+        allowed = ", ".join(sorted(OMITTABLE_FIELDS))
+        raise ValueError(f"not optional in §8.2: {', '.join(unknown)} (allowed: {allowed})")
+    return fields
+
+
 SCOPES = ("venue:read", "venue-booking:create", "webhook:manage")
 
 
@@ -47,6 +64,22 @@ class SandboxConfig(BaseModel):
     # Undocumented webhook fields (venueName, venueGroupName, reason, partnerBookingId):
     # off, so tests see exactly what Bookable documents (§8.2).
     webhook_extras: bool = False
+    # Documented variants, each one the app must handle (bookable-api.md §12.1). Where the
+    # docs are silent the default is the least helpful plausible choice.
+    spaces_shape: SpacesShape = "absent"  # availability slots' `spaces` (shape undocumented)
+    webhook_event_types: EventTypes = "spec"  # "spec": every event is booking.updated
+    webhook_batch: int = Field(default=1, ge=1, le=100)  # bookings per envelope
+    webhook_omit: tuple[str, ...] = ()  # optional webhook fields left out (or "bookings")
+    signature_upper: bool = False  # X-API-Key hex in upper case
+    signature_prefix: bool = False  # X-API-Key prefixed "sha256="
+    problem_minimal: bool = False  # ProblemDetails without `code` and `isRetryable`
+    rate_limit_reset_header: bool = True  # X-RateLimit-Reset (documented on every answer)
+    retry_after_header: bool = False  # Retry-After on a 429 (undocumented)
+
+    @field_validator("webhook_omit")
+    @classmethod
+    def _omittable(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return check_omittable(value)
 
 
 @dataclass
@@ -62,6 +95,15 @@ class Knobs:
     # The next N creates book the table, then answer badly (see `LostAnswer`).
     lose_next_answer_count: int = 0
     lose_next_answer: str = "garbage"
+    spaces_shape: SpacesShape = "absent"
+    webhook_event_types: EventTypes = "spec"
+    webhook_batch: int = 1
+    webhook_omit: tuple[str, ...] = ()
+    signature_upper: bool = False
+    signature_prefix: bool = False
+    problem_minimal: bool = False
+    rate_limit_reset_header: bool = True
+    retry_after_header: bool = False
 
     @classmethod
     def from_config(cls, config: SandboxConfig) -> Knobs:
@@ -70,10 +112,28 @@ class Knobs:
             config.token_ttl,
             config.rate_limit,
             webhook_extras=config.webhook_extras,
+            spaces_shape=config.spaces_shape,
+            webhook_event_types=config.webhook_event_types,
+            webhook_batch=config.webhook_batch,
+            webhook_omit=config.webhook_omit,
+            signature_upper=config.signature_upper,
+            signature_prefix=config.signature_prefix,
+            problem_minimal=config.problem_minimal,
+            rate_limit_reset_header=config.rate_limit_reset_header,
+            retry_after_header=config.retry_after_header,
+        )
+
+    def webhook_variant(self) -> WebhookVariant:
+        return WebhookVariant(
+            event_types=self.webhook_event_types,
+            batch=self.webhook_batch,
+            omit=frozenset(self.webhook_omit),
+            signature_upper=self.signature_upper,
+            signature_prefix=self.signature_prefix,
         )
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "webhook_omit": list(self.webhook_omit)}
 
 
 @dataclass(frozen=True)
@@ -233,7 +293,10 @@ class SandboxState:
         self.deliverer.registration = registration
 
     def emit(self, event_type: str, booking: SandboxBooking) -> None:
-        self.deliverer.emit(event_type, [booking.to_webhook(extras=self.knobs.webhook_extras)])
+        """`event_type` as the newest guide names it; the knobs decide what is sent."""
+        knobs = self.knobs
+        body = booking.to_webhook(extras=knobs.webhook_extras)
+        self.deliverer.emit(event_type, [body], knobs.webhook_variant())
 
     # --- inspection ---------------------------------------------------------------------
 

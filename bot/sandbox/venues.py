@@ -16,6 +16,7 @@ from bot.sandbox.availability import (
     merge_products,
     parse_hhmm,
     product_availability,
+    shape_spaces,
     venue_today,
 )
 from bot.sandbox.parsing import parse_date, parse_int
@@ -142,9 +143,8 @@ class VenueApi:
             params.get("partySize"), "partySize", low=1, high=MAX_PARTY_SIZE, default=None
         )
         around = parse_hhmm(params["time"]) if params.get("time") else None
-        return JSONResponse(
-            self.answer(composite_id, day=day, party_size=party_size, around=around)
-        )
+        answer = self.answer(composite_id, day=day, party_size=party_size, around=around)
+        return JSONResponse(shape_spaces(answer, self.state.knobs.spaces_shape))
 
     def answer(
         self,

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from bot.bookable.models import WebhookEnvelope, WebhookStatus
+from bot.bookable.models import EventType, WebhookEnvelope, WebhookStatus
 from bot.logging_setup import register_secret
 from bot.store.records import IncomingEvent
 
@@ -151,6 +151,9 @@ class WebhookIngest:
             log.warning("Bookable webhook rejected: %s", error.reason)
             return _problem(400, error.reason)
 
+        if not events:
+            log.info("Bookable webhook without bookings (%s): nothing to store", _event_type(body))
+            return Response(status_code=204)
         try:
             result = await self._store.ingest_webhook(events)
         except Exception as error:  # any storage failure must make Bookable retry
@@ -225,7 +228,7 @@ def parse_events(body: bytes) -> list[IncomingEvent]:
     except ValidationError as error:
         raise _BadRequest("schema: " + _describe(error)) from None
     if not envelope.bookings:
-        raise _BadRequest("schema: bookings is empty")
+        return []  # valid (§8.2: "present when eventType is booking.*"): nothing to store
     raw_bookings: list[Any] = data["bookings"]
     events: list[IncomingEvent] = []
     for booking, raw in zip(envelope.bookings, raw_bookings, strict=True):
@@ -250,6 +253,12 @@ def parse_events(body: bytes) -> list[IncomingEvent]:
             )
         )
     return events
+
+
+def _event_type(body: bytes) -> str:
+    """The envelope's eventType for a log line (already parsed once; never body data)."""
+    event_type = json.loads(body).get("eventType")
+    return EventType(event_type).value if isinstance(event_type, str) else "no eventType"
 
 
 def _describe(error: ValidationError) -> str:

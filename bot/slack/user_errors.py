@@ -1,12 +1,18 @@
 """Turn failures into plain-language text people can act on (already mrkdwn-escaped).
 
-Bookable's error catalog is only partly documented: known codes get specific advice, the
-rest fall back on the HTTP status. Nothing here ever includes a token or secret: Bookable
-errors carry none, and unexpected exceptions are reduced to an incident id.
+Bookable's error catalog is only partly documented (bookable-api.md §3.5). Its documented
+codes (AVAIL, OPRUL, PMAP, RATE) get specific advice. The BOOK-N-001…005 codes are the
+sandbox's invention: they only refine advice that the HTTP status already allows, and the
+advice comes from the status, the request method and Bookable's `detail` when they differ
+or are absent (409 on a create: the slot was taken; 422 whose detail names a preorder: a
+preorder is needed; another 4xx: Bookable's own detail, escaped and clipped; 5xx: try
+later). Nothing here ever includes a token or secret: Bookable errors carry none, and
+unexpected exceptions are reduced to an incident id.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -17,7 +23,6 @@ from bot.bookable.errors import (
     NotFound,
     RateLimited,
     ResponseFormatError,
-    ServerError,
     TokenError,
     TransportError,
     Unauthorized,
@@ -32,7 +37,7 @@ BOOKING_UNKNOWN = "BOOK-N-004"
 BOOKING_CLOSED = "BOOK-N-005"
 VENUE_CLOSED = "AVAIL-N-004"
 
-_BY_CODE = {
+_ADVICE = {
     SLOT_TAKEN: "That time was just taken — pick another; times were reloaded.",
     SLOT_TYPE_CHANGED: "That time changed (booking vs. enquiry) since you picked it — "
     "pick it again from the reloaded times.",
@@ -40,6 +45,9 @@ _BY_CODE = {
     BOOKING_UNKNOWN: "Bookable no longer knows this booking.",
     BOOKING_CLOSED: "This booking can't be changed any more (it may already be cancelled, "
     "or in the past).",
+}
+# Documented catalog codes (§3.5): their advice holds whatever the status.
+_BY_CODE = {
     "AVAIL-N-001": "This option is no longer offered by the venue. Run the search again.",
     "AVAIL-N-002": "This venue isn't set up for bookings through us yet.",
     "AVAIL-N-003": "This venue isn't set up for bookings through us yet.",
@@ -50,6 +58,17 @@ _BY_CODE = {
     "OPRUL-N-004": "The venue doesn't take bookings at that time — pick another time.",
     "RATE-R-001": "Bookable is busy right now (too many requests). Try again in a minute.",
 }
+# Our own BOOK-* codes count only with a status that means the same kind of refusal.
+_STATUSES_OF_OUR_CODE = {
+    SLOT_TAKEN: frozenset({409}),
+    SLOT_TYPE_CHANGED: frozenset({409, 422}),
+    PREORDER_MISSING: frozenset({409, 422}),
+    BOOKING_UNKNOWN: frozenset({404}),
+    BOOKING_CLOSED: frozenset({409, 422}),
+}
+_CHANGES_A_BOOKING = frozenset({"DELETE", "PATCH", "PUT"})
+_MENTIONS_PREORDER = re.compile(r"pre-?\s?orders?", re.IGNORECASE)
+_MENTIONS_SLOT_TYPE = re.compile(r"\btype\b.*\b(book|request|enquiry)\b", re.IGNORECASE)
 
 CHECK_CREDENTIALS = (
     "I can't sign in to Bookable at the moment. "
@@ -87,14 +106,10 @@ def explain(error: BaseException, *, incident_id: str | None = None) -> UserMess
     (log the exception with that id first) for anything unexpected."""
     if isinstance(error, ids.StaleReference):
         return UserMessage(OUT_OF_DATE)
-    if isinstance(error, BookableProblem) and error.code:
-        specific = _BY_CODE.get(error.code) or _by_prefix(error.code)
-        if specific:
-            return UserMessage(
-                _with_reference(specific, error),
-                field=_FIELD_BY_CODE.get(error.code) or _field_by_prefix(error.code),
-                retry_times=error.code in (SLOT_TAKEN, SLOT_TYPE_CHANGED),
-            )
+    if isinstance(error, BookableProblem):
+        specific = _documented_code(error) or _refusal(error)
+        if specific is not None:
+            return specific
     if isinstance(error, RateLimited):
         wait = f" in about {int(error.retry_after) + 1} seconds" if error.retry_after else ""
         return UserMessage(_with_reference(f"Bookable is busy right now. Try again{wait}.", error))
@@ -102,7 +117,9 @@ def explain(error: BaseException, *, incident_id: str | None = None) -> UserMess
         return UserMessage(_with_reference(SIGN_IN_DOWN, error))
     if isinstance(error, TokenError | Unauthorized | Forbidden):
         return UserMessage(_with_reference(CHECK_CREDENTIALS, error))
-    if isinstance(error, ServerError | TransportError):
+    if isinstance(error, TransportError) or (
+        isinstance(error, BookableProblem) and error.status >= 500
+    ):
         return UserMessage(
             _with_reference("Bookable isn't answering right now. Please try again shortly.", error)
         )
@@ -116,6 +133,43 @@ def explain(error: BaseException, *, incident_id: str | None = None) -> UserMess
     if isinstance(error, BookableError):
         return UserMessage(_with_reference("Something went wrong talking to Bookable.", error))
     return UserMessage(apology(incident_id or new_incident_id()))
+
+
+def _documented_code(error: BookableProblem) -> UserMessage | None:
+    code = error.code or ""
+    specific = _BY_CODE.get(code) or _by_prefix(code)
+    if not specific:
+        return None
+    field = _FIELD_BY_CODE.get(code) or _field_by_prefix(code)
+    return UserMessage(_with_reference(specific, error), field=field)
+
+
+def _refusal(error: BookableProblem) -> UserMessage | None:
+    """Advice for a booking refusal: our BOOK-* code when its status agrees, else what the
+    status, the request method and the detail say. None: no specific advice."""
+    ours = error.status in _STATUSES_OF_OUR_CODE.get(error.code or "", ())
+    kind = error.code if ours else _refusal_kind(error)
+    if kind is None:
+        return None
+    return UserMessage(
+        _with_reference(_ADVICE[kind], error),
+        field=_FIELD_BY_CODE.get(kind),
+        retry_times=kind in (SLOT_TAKEN, SLOT_TYPE_CHANGED),
+    )
+
+
+def _refusal_kind(error: BookableProblem) -> str | None:
+    detail = f"{error.title or ''} {error.detail or ''}"
+    changes_booking = (error.method or "").upper() in _CHANGES_A_BOOKING
+    if error.status in (400, 409, 422) and _MENTIONS_PREORDER.search(detail):
+        return PREORDER_MISSING
+    if error.status in (409, 422) and _MENTIONS_SLOT_TYPE.search(detail):
+        return SLOT_TYPE_CHANGED
+    if error.status == 409:
+        return BOOKING_CLOSED if changes_booking else SLOT_TAKEN
+    if error.status in (404, 410) and changes_booking:
+        return BOOKING_UNKNOWN
+    return None
 
 
 def _credentials_refused(error: TokenError) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, or_, select, update
+from sqlalchemy import ColumnElement, case, or_, select, true, update
 from sqlalchemy.engine import Row
 
 from bot.store.core import StoreCore
@@ -138,23 +138,22 @@ class BookingsMixin(StoreCore):
         """Record a status only if it is newer than the stored one (or none is stored).
 
         Webhooks can arrive out of order; an older update must not undo a newer one.
+        Without `last_update` (Bookable may omit it) arrival order decides: the status is
+        recorded and the stored `last_update` (the newest Bookable time seen) is kept, so a
+        later timestamped update is still compared with it.
         Returns whether the booking changed (False too for an unknown booking).
         """
+        values: dict[str, Any] = {"status": status.strip().lower(), "updated_at": self._now()}
         is_newer: ColumnElement[bool]
         if last_update is None:
-            is_newer = bookings.c.last_update.is_(None)
+            is_newer = true()
         else:
             is_newer = or_(
                 bookings.c.last_update.is_(None), bookings.c.last_update < to_utc(last_update)
             )
+            values["last_update"] = last_update
         statement = (
-            update(bookings)
-            .where(bookings.c.booking_id == booking_id, is_newer)
-            .values(
-                status=status.strip().lower(),
-                last_update=last_update,
-                updated_at=self._now(),
-            )
+            update(bookings).where(bookings.c.booking_id == booking_id, is_newer).values(**values)
         )
         async with self._write() as connection:
             result = await connection.execute(statement)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import httpx
+import pytest
 
 from .support import Sandbox, booking_body, next_weekday, today
 
@@ -92,12 +93,26 @@ def test_product_only_on_sundays(sandbox: Sandbox, api: httpx.Client) -> None:
     assert sunday["times"]
 
 
-def test_spaces_come_with_the_slots(sandbox: Sandbox, api: httpx.Client) -> None:
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [
+        (None, None),  # the default: absent, the least helpful plausible form
+        ("absent", None),
+        ("ints", [1, 2]),
+        ("objects", [{"id": 1, "name": "Main Dining Room"}, {"id": 2, "name": "Bar"}]),
+    ],
+)
+def test_spaces_shape_knob(
+    sandbox: Sandbox, api: httpx.Client, shape: str | None, expected: object
+) -> None:
+    if shape is not None:
+        assert sandbox.control("knobs", {"spaces_shape": shape}).status_code == 200
     product = sandbox.product("Hawksmoor Edinburgh", "Dinner")
 
     slots = availability(api, product, next_weekday(TUESDAY)).json()["times"]
 
-    assert all(slot["spaces"] == [1, 2] for slot in slots)
+    assert slots
+    assert all(slot.get("spaces") == expected for slot in slots)
 
 
 def test_closed_weekday_is_422(sandbox: Sandbox, api: httpx.Client) -> None:

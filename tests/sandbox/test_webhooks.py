@@ -25,6 +25,13 @@ from .support import (
 TUESDAY = 1
 
 
+@pytest.fixture(autouse=True)
+def guide_event_types(sandbox: Sandbox) -> None:
+    """These tests check the event types of the newest guide; the default is the spec's
+    (every event `booking.updated`, see test_webhook_variants.py)."""
+    assert sandbox.control("knobs", {"webhook_event_types": "guide"}).status_code == 200
+
+
 def create_booking(sandbox: Sandbox, api: httpx.Client) -> dict[str, Any]:
     product = sandbox.product("Pasta Nostra Soho", "Dinner")
     body = booking_body(next_weekday(TUESDAY), "18:00") | {"partnerBookingId": "view-key-1"}

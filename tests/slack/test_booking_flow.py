@@ -133,9 +133,14 @@ async def test_field_errors_appear_under_their_fields(stack: LocalStack) -> None
     assert stack.sandbox_state()["bookings"] == []
 
 
+@pytest.mark.parametrize(
+    "problem_minimal", [False, True], ids=["sandbox codes", "no code or isRetryable"]
+)
 async def test_a_slot_taken_meanwhile_is_reported_under_the_time_with_fresh_times(
-    stack: LocalStack,
+    stack: LocalStack, problem_minimal: bool
 ) -> None:
+    # Advice from the HTTP status when Bookable's answer has no code (issue 9, item 9).
+    stack.sandbox_control("knobs", {"problem_minimal": problem_minimal})
     on = next_weekday(WEDNESDAY)
     results = await search(stack, "U_ALICE", "C_GENERAL", f"search dishoom covent date:{on}")
     form = await open_form(stack, "U_ALICE", "C_GENERAL", results, "Dishoom Covent Garden")

@@ -98,10 +98,16 @@ async def test_apply_status_only_moves_forward(store: Store) -> None:
     assert await store.apply_status("bk-1", "Confirmed", at(10))  # stored None: applies
     assert not await store.apply_status("bk-1", "pending", at(5))  # older: ignored
     assert not await store.apply_status("bk-1", "pending", at(10))  # same instant: ignored
-    assert not await store.apply_status("bk-1", "pending", None)  # undated: ignored
     saved = await store.get_booking("bk-1")
     assert saved is not None
     assert (saved.status, saved.last_update) == ("confirmed", at(10))
+    # Undated (Bookable may omit lastUpdate): arrival order, the newest time seen is kept.
+    assert await store.apply_status("bk-1", "pending", None)
+    saved = await store.get_booking("bk-1")
+    assert saved is not None
+    assert (saved.status, saved.last_update) == ("pending", at(10))
+    assert not await store.apply_status("bk-1", "confirmed", at(9))  # still older: ignored
+    assert await store.apply_status("bk-1", "confirmed", at(10.5))
 
     assert await store.apply_status("bk-1", "cancelled", at(11))
     saved = await store.get_booking("bk-1")

@@ -42,11 +42,11 @@ async def test_earliest_job_per_booking_first_even_if_it_arrived_late(store: Sto
     assert second[0].last_update == at(5)
 
 
-async def test_undated_events_come_first(store: Store) -> None:
+async def test_undated_events_follow_arrival_order(store: Store) -> None:
     await store.ingest_webhook([event("bk-1", "confirmed", at(1))])
     await store.ingest_webhook([event("bk-1", "pending", None)])
     (job,) = await _claim(store)
-    assert (job.status, job.last_update) == ("pending", None)
+    assert (job.status, job.last_update) == ("confirmed", at(1))
 
 
 async def test_one_job_in_flight_per_booking(store: Store) -> None:

@@ -90,6 +90,10 @@ async def test_shuffled_updates_end_on_the_newest_status_without_stale_overwrite
 ) -> None:
     record = await seed_booking(store, fake, "29|CO|ord")
     assert record.message_ts is not None
+    server = webhook_server()
+    # Bookable reports the creation first (no reply: the confirmation shows it).
+    created = envelope(booking_json("29|CO|ord", "pending", at(0)))
+    assert (await server.post(created)).status_code == 204
     updates = [
         ("confirmed", at(1)),
         ("pending", at(2)),  # the venue re-opened it
@@ -99,7 +103,6 @@ async def test_shuffled_updates_end_on_the_newest_status_without_stale_overwrite
     bodies = [envelope(booking_json("29|CO|ord", s, when)) for s, when in updates]
     order = list(range(len(bodies)))
     random.Random(7).shuffle(order)
-    server = webhook_server()
     notifier = make_notifier()
     await notifier.start()
     for index in order:  # delivered shuffled, with redeliveries, while the notifier runs
