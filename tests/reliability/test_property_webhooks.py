@@ -47,15 +47,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.devtools.fake_slack.directory import BOT_USER_ID, Channel
-from bot.slack.blocks.booking import booking_message, status_line
-from bot.slack.blocks.status import status_label
+from bot.slack.blocks.booking import booking_message
+from bot.slack.statuses import status_label, status_line
 from bot.store import BookingRecord, Store
+from tests.contract import BOOKING_OPTIONAL, EVENT_TYPES, STATUSES
 
 from . import flows
 from .audits import audit
 from .fuzzing import FUZZ, Draw
 from .reliable_stack import ReliabilityStack
-from .webhook_fields import BOOKING_OPTIONAL, EVENT_TYPES, WEBHOOK_STATUSES
 from .wire import Wire
 
 pytestmark = pytest.mark.timeout(1800)  # bench mode runs thousands of examples
@@ -156,7 +156,7 @@ def scenarios(draw: Draw) -> Scenario:
         order.insert(draw(st.integers(first + 1, len(order))), again)
     sent = [bodies[index] for index in order]
     if draw(st.booleans()):  # an envelope without bookings, somewhere
-        empty = {"eventType": draw(st.sampled_from(EVENT_TYPES)), "timestamp": _iso(BASE)}
+        empty = {"eventType": draw(st.sampled_from(sorted(EVENT_TYPES))), "timestamp": _iso(BASE)}
         sent.insert(draw(st.integers(0, len(sent))), json.dumps(empty).encode())
     deliveries = [(body, draw(st.sampled_from(SIGNATURES))) for body in sent]
     scenario = Scenario(bookings, deliveries)
@@ -172,7 +172,7 @@ def scenarios(draw: Draw) -> Scenario:
 @st.composite
 def _bookings(draw: Draw) -> Booking:
     made_here = draw(st.booleans())
-    statuses = st.sampled_from(WEBHOOK_STATUSES)
+    statuses = st.sampled_from(sorted(STATUSES))
     first = draw(st.sampled_from(("pending", "confirmed")) if made_here else statuses)
     updates = draw(st.lists(statuses, max_size=3))
     minutes = sorted(draw(st.lists(st.integers(1, 59), min_size=len(updates),
@@ -195,7 +195,7 @@ def _bookings(draw: Draw) -> Booking:
 
 def _envelope(draw: Draw, events: list[tuple[Booking, Change]]) -> bytes:
     envelope = {
-        "eventType": draw(st.sampled_from(EVENT_TYPES)),
+        "eventType": draw(st.sampled_from(sorted(EVENT_TYPES))),
         "timestamp": _iso(BASE),
         "bookings": [booking.body(change) for booking, change in events],
     }
@@ -290,7 +290,7 @@ def target() -> Iterator[Target]:
 
 # --- what must hold -----------------------------------------------------------------------
 
-_STATUS_BY_LABEL = {status_label(status): status for status in WEBHOOK_STATUSES}
+_STATUS_BY_LABEL = {status_label(status): status for status in STATUSES}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
 
 from tests.contract import (
     BOOKING_FIELDS,
@@ -81,9 +82,14 @@ def _drive_every_webhook_path(sandbox: Sandbox, api: httpx.Client) -> int:
     return sent + 1
 
 
+@pytest.mark.parametrize("event_types", ["spec", "guide"])
 def test_every_webhook_carries_exactly_the_documented_fields(
-    sandbox: Sandbox, api: httpx.Client, receiver: Receiver, registered: str
+    event_types: str, sandbox: Sandbox, api: httpx.Client, receiver: Receiver, registered: str
 ) -> None:
+    """`spec` (the default): every event is `booking.updated`, the 1.2.0 enum's only value;
+    `guide`: the newest guide's three event types."""
+    if event_types != "spec":
+        assert sandbox.control("knobs", {"webhook_event_types": event_types}).status_code == 200
     expected = _drive_every_webhook_path(sandbox, api)
 
     deliveries = receiver.wait_for(expected)
@@ -96,9 +102,12 @@ def test_every_webhook_carries_exactly_the_documented_fields(
     assert problems == {}
     bookings = [b for e in envelopes for b in e["bookings"]]
     # Every path was taken: each event type and status, and the optional fields in use.
-    assert {e["eventType"] for e in envelopes} == EVENT_TYPES
     assert {b["status"] for b in bookings} == STATUSES
-    assert Counter(e["eventType"] for e in envelopes)["booking.created"] == 6
+    if event_types == "spec":
+        assert {e["eventType"] for e in envelopes} == {"booking.updated"}
+    else:
+        assert {e["eventType"] for e in envelopes} == EVENT_TYPES
+        assert Counter(e["eventType"] for e in envelopes)["booking.created"] == 6
     assert any(b.get("preorders") and b.get("preorderMenus") for b in bookings)
     assert any(b.get("company") == "Acme" for b in bookings)
     assert any(b.get("notes") == "Window table" for b in bookings)
