@@ -105,22 +105,30 @@ class Gateway:
 
     def guard(self, scope: str, handler: Handler) -> Endpoint:
         async def endpoint(request: Request) -> Response:
-            self.state.counters.api_requests += 1
-            headers = correlation_header(request)
-            await self._latency()
+            counters = self.state.counters
+            counters.api_requests += 1
+            counters.api_in_flight += 1  # tests wait for 0: no request left to finish
             try:
-                principal = self._authenticate(request)
-                headers.update(self._count_request(principal.sub))
-                if scope not in principal.scopes:
-                    raise Problem(403, FORBIDDEN, f"The access token lacks the {scope} scope.")
-                self._injected_failure()
-                response = await handler(request, principal)
-            except Problem as problem:
-                response = problem.response(minimal=self.state.knobs.problem_minimal)
-            response.headers.update(headers)
-            return response
+                return await self._answer(request, scope, handler)
+            finally:
+                counters.api_in_flight -= 1
 
         return endpoint
+
+    async def _answer(self, request: Request, scope: str, handler: Handler) -> Response:
+        headers = correlation_header(request)
+        await self._latency()
+        try:
+            principal = self._authenticate(request)
+            headers.update(self._count_request(principal.sub))
+            if scope not in principal.scopes:
+                raise Problem(403, FORBIDDEN, f"The access token lacks the {scope} scope.")
+            self._injected_failure()
+            response = await handler(request, principal)
+        except Problem as problem:
+            response = problem.response(minimal=self.state.knobs.problem_minimal)
+        response.headers.update(headers)
+        return response
 
     async def _latency(self) -> None:
         if self.state.knobs.latency_ms > 0:

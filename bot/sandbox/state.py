@@ -154,6 +154,7 @@ class Counters:
     tokens_issued: int = 0
     token_requests: int = 0
     api_requests: int = 0
+    api_in_flight: int = 0
 
 
 @dataclass
@@ -306,6 +307,7 @@ class SandboxState:
             "tokens_issued": self.counters.tokens_issued,
             "token_requests": self.counters.token_requests,
             "api_requests": self.counters.api_requests,
+            "api_in_flight": self.counters.api_in_flight,
             "bookings": [
                 {
                     **b.to_api(),

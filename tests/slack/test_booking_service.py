@@ -237,6 +237,13 @@ async def impatient_service(
     await store.close()
 
 
+async def _until_sandbox_idle(sandbox: Sandbox, within: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while sandbox.state()["api_in_flight"]:
+        assert asyncio.get_running_loop().time() < deadline, "sandbox still busy"
+        await asyncio.sleep(0.02)
+
+
 def _knobs(sandbox: Sandbox, **values: Any) -> None:
     httpx.post(f"{sandbox.url}/_control/knobs", json=values, timeout=10).raise_for_status()
 
@@ -257,6 +264,7 @@ async def test_no_answer_keeps_the_key_so_a_retry_cannot_book_twice(
     assert again.state == "in_progress"
     # No second create reached Bookable (tests/reliability: the first one had booked).
     assert sandbox.state()["api_requests"] == requests_before
+    await _until_sandbox_idle(sandbox)  # the abandoned create ends here, not in a later test
     submission = await service.store.get_submission("key-5")
     assert submission is not None and submission.context is not None
     assert submission.context["venue_name"] == "Dishoom Covent Garden"
