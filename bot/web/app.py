@@ -25,6 +25,7 @@ from bot.notify.notifier import Notifier
 from bot.service.sweep import SubmissionSweep
 from bot.service.webhooks import WebhookIngest
 from bot.slack.app import build_bolt_app
+from bot.slack.followups import FollowUps
 from bot.web.limits import BodySizeLimit
 from bot.web.local import register_local_webhook
 from bot.web.slack_payloads import is_signed, shape_error
@@ -57,14 +58,21 @@ def build_asgi_app(
         async with contextlib.AsyncExitStack() as started:
             ctx = await AppContext.create(settings, local_base=base)
             started.push_async_callback(ctx.aclose)
-            bolt = build_bolt_app(ctx)
+            followups = FollowUps(
+                workers=settings.followup_workers, size=settings.followup_queue_size
+            )
+            followups.start()
+            started.push_async_callback(followups.stop)
+            bolt = build_bolt_app(ctx, followups)
             handler = AsyncSlackRequestHandler(bolt)
             ingest = WebhookIngest(ctx.store, settings)
             notifier = Notifier(ctx.store, settings, venues=ctx.booking.venues)
             ingest.on_accepted = notifier.wake
             ctx.booking.on_confirmation_queued = notifier.wake
             sweep = SubmissionSweep(ctx.store, settings, on_queued=notifier.wake)
-            state.update(ctx=ctx, handler=handler, ingest=ingest, notifier=notifier)
+            state.update(
+                ctx=ctx, handler=handler, ingest=ingest, notifier=notifier, followups=followups
+            )
             await notifier.start()
             started.push_async_callback(notifier.stop)
             sweep.start()

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -23,6 +24,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.bookable.errors import BookableError
 from bot.slack.blocks.common import simple_message
 from bot.slack.errors import error_code, retry_after_seconds
+from bot.slack.followups import BUSY_TEXT, FollowUps, Job
 from bot.slack.ids import StaleReference
 from bot.slack.user_errors import explain, new_incident_id
 from bot.slack.users import UserDirectory
@@ -36,7 +38,18 @@ Respond = Callable[..., Awaitable[Any]]
 @dataclass
 class Shared:
     users: UserDirectory
+    followups: FollowUps
     views: ViewSync = field(default_factory=ViewSync)
+
+    async def hand_off(
+        self, ack: AsyncAck, what: str, job: Job, respond: Respond | None = None
+    ) -> None:
+        """Ack, with `job` queued as the follow-up; when the queue is full, ack anyway and
+        tell the person through `respond` (when there is one) that we are busy."""
+        taken = self.followups.submit(what, job)
+        await ack()
+        if not taken and respond is not None:
+            self.followups.notify(what, lambda: tell(respond, simple_message(BUSY_TEXT)))
 
 
 def failure_text(error: BaseException, what: str) -> str:
