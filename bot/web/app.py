@@ -29,6 +29,7 @@ from bot.slack.followups import FollowUps
 from bot.web.limits import BodySizeLimit
 from bot.web.local import register_local_webhook
 from bot.web.slack_payloads import is_signed, shape_error
+from bot.web.slack_retries import SlackRetries
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -50,6 +51,7 @@ def build_asgi_app(
     """
     base = public_base or f"http://{settings.host}:{settings.port}"
     state: dict[str, object] = {}
+    retries = SlackRetries()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -92,6 +94,8 @@ def build_asgi_app(
         handler: AsyncSlackRequestHandler = state["handler"]  # type: ignore[assignment]
         signed = await _signed_by_slack(request, settings)
         if signed:  # only then is a payload's shape worth a precise answer
+            if retries.is_repeat(await request.body(), request.headers):
+                return Response(status_code=200)
             refused = shape_error(await request.body(), request.headers.get("content-type", ""))
             if refused:
                 log.warning("Slack request rejected: %s", refused)
