@@ -26,6 +26,7 @@ from bot.service.sweep import SubmissionSweep
 from bot.service.webhooks import WebhookIngest
 from bot.slack.app import build_bolt_app
 from bot.slack.followups import FollowUps
+from bot.slack.listeners.shared import response_session, response_url_session
 from bot.web.limits import BodySizeLimit
 from bot.web.local import register_local_webhook
 from bot.web.slack_payloads import is_signed, shape_error
@@ -63,6 +64,9 @@ def build_asgi_app(
             followups = FollowUps(
                 workers=settings.followup_workers, size=settings.followup_queue_size
             )
+            answers = response_url_session()
+            started.push_async_callback(answers.close)
+            response_session.set(answers)  # inherited by the workers' tasks
             followups.start()
             started.push_async_callback(followups.stop)
             bolt = build_bolt_app(ctx, followups)

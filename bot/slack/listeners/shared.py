@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -70,6 +72,18 @@ def failure_text(error: BaseException, what: str) -> str:
 # respond() has none. Bounded so a retry never outlives the response_url's usefulness.
 RESPONSE_URL_TIMEOUT = 5  # seconds per attempt
 MAX_RETRY_AFTER = 3.0  # seconds; a longer Retry-After is cut to this
+
+
+# One connection pool for response_url answers. The server sets it before starting the
+# follow-up workers, whose tasks inherit it (contextvars); elsewhere (tests, busy notices)
+# each answer opens its own session, as slack_sdk does by default.
+response_session: ContextVar[aiohttp.ClientSession | None] = ContextVar(
+    "response_session", default=None
+)
+
+
+def response_url_session() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=RESPONSE_URL_TIMEOUT))
 
 
 class _ServerErrorRetry(AsyncServerErrorRetryHandler):
@@ -149,6 +163,7 @@ async def _send(respond: Respond, message: dict[str, Any]) -> int | None:
         proxy=getattr(respond, "proxy", None),
         ssl=getattr(respond, "ssl", None),
         retry_handlers=_retry_handlers(),
+        session=response_session.get(),
     )
     response = await client.send_dict({k: v for k, v in message.items() if v is not None})
     return response.status_code
