@@ -35,8 +35,10 @@ def build_bolt_app(ctx: AppContext, followups: FollowUps) -> AsyncApp:
     async def on_error(error: Exception, body: dict[str, Any], respond: Any = None) -> None:
         """Last resort for anything a listener did not handle: log with an incident id and
         apologise where we can still answer."""
-        text = failure_text(error, f"Slack request {body.get('type') or 'command'}")
+        what = f"Slack request {body.get('type') or 'command'}"
+        text = failure_text(error, what)
         if isinstance(body, dict) and body.get("response_url"):
-            await tell(respond, simple_message(text))
+            # Bolt awaits this before answering Slack: apologise after the answer.
+            followups.notify(what, lambda: tell(respond, simple_message(text)))
 
     return app

@@ -30,8 +30,9 @@ QUEUE_DEPTH = Gauge(
     "bookable_followup_queue_depth", "Follow-up jobs waiting for a worker (this process)"
 )
 
-# Busy notices go out through response_url outside the queue (it is full); this many may
-# be in flight at once, past that a notice is only logged.
+# Notices (busy, or an apology for a failed listener) go out through response_url outside
+# the queue (it may be full); this many may be in flight at once, past that one is only
+# logged.
 MAX_NOTICES = 100
 
 
@@ -71,9 +72,9 @@ class FollowUps:
         return True
 
     def notify(self, what: str, send: Job) -> None:
-        """Send a busy notice without holding up the ack; bounded, never queued."""
+        """Send a notice without holding up the ack; bounded, never queued."""
         if len(self._notices) >= MAX_NOTICES:
-            log.warning("busy notice for %s not sent: too many in flight", what)
+            log.warning("notice for %s not sent: too many in flight", what)
             return
         task = asyncio.create_task(self._run(what, send))
         self._notices.add(task)
