@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.config import SettingsError, exit_on_settings_error, load_settings
+from bot.config import Settings, SettingsError, exit_on_settings_error, load_settings
 from bot.logging_setup import configure_logging
 
 
@@ -35,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the Slack app (HTTP, plus Socket Mode if set)")
     serve.add_argument("--host", help="address to listen on (default: HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: PORT or 3000)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes serving the one port (more than 1 needs Postgres; default 1)",
+    )
     serve.set_defaults(handler=_serve)
 
     sandbox = sub.add_parser("sandbox", help="run the local Bookable sandbox on its own")
@@ -77,20 +83,51 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = load_settings(need_slack=True, **overrides)
+    refusal = _workers_problem(args.workers, settings)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     configure_logging(settings.log_level)
     import uvicorn
 
     from bot.web.app import build_asgi_app
+    from bot.web.factory import FACTORY
 
-    uvicorn.run(
-        build_asgi_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
+    options = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+        "timeout_graceful_shutdown": 5,
+    }
+    if args.workers == 1:
+        uvicorn.run(build_asgi_app(settings), **options)  # type: ignore[arg-type]
+        return 0
+    # Each worker builds its app from the environment: pass it what the flags changed.
+    os.environ.update({name.upper(): str(value) for name, value in overrides.items()})
+    uvicorn.run(FACTORY, factory=True, workers=args.workers, **options)  # type: ignore[arg-type]
     return 0
+
+
+def _workers_problem(workers: int, settings: Settings) -> str | None:
+    """Why `--workers` can't be used with these settings (None if it can)."""
+    if workers < 1:
+        return "--workers must be at least 1."
+    if workers == 1:
+        return None
+    if settings.database_url.startswith("sqlite"):
+        return (
+            f"--workers {workers} needs Postgres: SQLite can't be shared safely by several "
+            "processes. Set DATABASE_URL=postgresql+asyncpg://user@host/database, "
+            "or run one worker."
+        )
+    if settings.is_local:
+        return (
+            f"--workers {workers} can't use BOOKABLE_ENV=local: the embedded sandbox keeps "
+            "its state in one process. Run `bookable-bot sandbox` and point "
+            "BOOKABLE_API_URL and BOOKABLE_AUTH_URL at it, or run one worker."
+        )
+    return None
 
 
 def _sandbox(args: argparse.Namespace) -> int:

@@ -111,6 +111,13 @@ class Settings(BaseSettings):
     public_url: AnyHttpUrl | None = None
     log_level: str = "INFO"
 
+    # Follow-up work after an ack: this many concurrent workers, and at most this many
+    # jobs waiting; past that, people are told "busy" (docs/architecture.md, Listeners).
+    # Workers mostly wait on Bookable: they finish about workers / Bookable latency jobs a
+    # second. 100 matches httpx's default pool of 100 connections to Bookable.
+    followup_workers: Annotated[int, Field(ge=1, le=1000)] = 100
+    followup_queue_size: Annotated[int, Field(ge=1)] = 500
+
     # Notifier pacing (Slack allows about 1 message per second per channel)
     notifier_channel_rate: Annotated[float, Field(gt=0)] = 1.0
     notifier_channel_burst: Annotated[int, Field(ge=1)] = 3

@@ -142,6 +142,9 @@ class BookableClient:
             ),
             transport=transport,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            # Keep every pooled connection (httpx keeps 20 idle by default): the follow-up
+            # workers call Bookable concurrently and would otherwise reconnect each time.
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
         )
         tokens = TokenProvider(
             http=http,

@@ -1,4 +1,4 @@
-"""`build_bolt_app(ctx)`: the Bolt AsyncApp with every listener registered."""
+"""`build_bolt_app(ctx, followups)`: the Bolt AsyncApp with every listener registered."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.context import AppContext
 from bot.slack.blocks.common import simple_message
+from bot.slack.followups import FollowUps
 from bot.slack.listeners import register_listeners
 from bot.slack.listeners.shared import Shared, failure_text, tell
 from bot.slack.users import UserDirectory
@@ -16,23 +17,28 @@ from bot.slack.users import UserDirectory
 log = logging.getLogger(__name__)
 
 
-def build_bolt_app(ctx: AppContext) -> AsyncApp:
+def build_bolt_app(ctx: AppContext, followups: FollowUps) -> AsyncApp:
     secret = ctx.settings.slack_signing_secret
     app = AsyncApp(
         signing_secret=secret.get_secret_value() if secret else None,
         client=ctx.slack,
-        process_before_response=False,  # ack answers Slack at once; work continues after
+        # Listeners only ack and queue their follow-up (`FollowUps`), so Bolt may await them
+        # and answer at once. With False, Bolt runs each listener as a task and polls for its
+        # ack every 10 ms, while the follow-up work competes with that poll for the loop.
+        process_before_response=True,
         request_verification_enabled=True,
         logger=logging.getLogger("slack_bolt"),
     )
-    register_listeners(app, ctx, Shared(users=UserDirectory(ctx.slack)))
+    register_listeners(app, ctx, Shared(UserDirectory(ctx.slack), followups))
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: Any = None) -> None:
         """Last resort for anything a listener did not handle: log with an incident id and
         apologise where we can still answer."""
-        text = failure_text(error, f"Slack request {body.get('type') or 'command'}")
+        what = f"Slack request {body.get('type') or 'command'}"
+        text = failure_text(error, what)
         if isinstance(body, dict) and body.get("response_url"):
-            await tell(respond, simple_message(text))
+            # Bolt awaits this before answering Slack: apologise after the answer.
+            followups.notify(what, lambda: tell(respond, simple_message(text)))
 
     return app

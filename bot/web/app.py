@@ -25,9 +25,12 @@ from bot.notify.notifier import Notifier
 from bot.service.sweep import SubmissionSweep
 from bot.service.webhooks import WebhookIngest
 from bot.slack.app import build_bolt_app
+from bot.slack.followups import FollowUps
+from bot.slack.listeners.shared import response_session, response_url_session
 from bot.web.limits import BodySizeLimit
 from bot.web.local import register_local_webhook
 from bot.web.slack_payloads import is_signed, shape_error
+from bot.web.slack_retries import SlackRetries
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -49,6 +52,7 @@ def build_asgi_app(
     """
     base = public_base or f"http://{settings.host}:{settings.port}"
     state: dict[str, object] = {}
+    retries = SlackRetries()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -57,14 +61,24 @@ def build_asgi_app(
         async with contextlib.AsyncExitStack() as started:
             ctx = await AppContext.create(settings, local_base=base)
             started.push_async_callback(ctx.aclose)
-            bolt = build_bolt_app(ctx)
+            followups = FollowUps(
+                workers=settings.followup_workers, size=settings.followup_queue_size
+            )
+            answers = response_url_session()
+            started.push_async_callback(answers.close)
+            response_session.set(answers)  # inherited by the workers' tasks
+            followups.start()
+            started.push_async_callback(followups.stop)
+            bolt = build_bolt_app(ctx, followups)
             handler = AsyncSlackRequestHandler(bolt)
             ingest = WebhookIngest(ctx.store, settings)
             notifier = Notifier(ctx.store, settings, venues=ctx.booking.venues)
             ingest.on_accepted = notifier.wake
             ctx.booking.on_confirmation_queued = notifier.wake
             sweep = SubmissionSweep(ctx.store, settings, on_queued=notifier.wake)
-            state.update(ctx=ctx, handler=handler, ingest=ingest, notifier=notifier)
+            state.update(
+                ctx=ctx, handler=handler, ingest=ingest, notifier=notifier, followups=followups
+            )
             await notifier.start()
             started.push_async_callback(notifier.stop)
             sweep.start()
@@ -84,6 +98,8 @@ def build_asgi_app(
         handler: AsyncSlackRequestHandler = state["handler"]  # type: ignore[assignment]
         signed = await _signed_by_slack(request, settings)
         if signed:  # only then is a payload's shape worth a precise answer
+            if retries.is_repeat(await request.body(), request.headers):
+                return Response(status_code=200)
             refused = shape_error(await request.body(), request.headers.get("content-type", ""))
             if refused:
                 log.warning("Slack request rejected: %s", refused)

@@ -43,9 +43,10 @@ async def test_commands_and_interactions_are_acked_before_bookable_answers(
     [book, *_] = venue_buttons(results, "Dishoom Covent Garden")
     await driver.click("U_ALICE", results, book["action_id"], channel_id="C_GENERAL")
     assert driver.last_problem is None
-    # the modal is already open (loading) while availability is still on its way
-    loading = stack.fake.current_view("U_ALICE")
-    assert loading is not None and "Loading availability" in str(loading["blocks"])
+    # the modal opens (loading) while availability is still on its way: the follow-up
+    # opens it just after the ack
+    loading = await stack.fake.wait_for(lambda: stack.fake.current_view("U_ALICE"), within=5)
+    assert "Loading availability" in str(loading["blocks"])
     form = await wait_for_form(stack, "U_ALICE")
 
     await driver.type_value(form["id"], ids.PARTY.block_id, ids.PARTY.action_id, "3")

@@ -10,15 +10,22 @@ import hashlib
 import hmac
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.devtools.fake_slack import FakeSlack
+from bot.devtools.serving import free_port
 from bot.store import BookingRecord, Store
 
 PG_SKIP = "TEST_DATABASE_URL not set: Postgres variants need a server"
@@ -185,3 +192,52 @@ SUBMISSION_CONTEXT: dict[str, Any] = {
 def confirmations(fake: FakeSlack, channel: str = "C_GENERAL") -> list[dict[str, Any]]:
     """Booking confirmation messages posted in `channel`."""
     return [m for m in fake.messages(channel) if str(m.get("text", "")).startswith("Booking at")]
+
+
+class ServeProcess:
+    """`python -m bot serve [args]` as a real subprocess, on a fixed port so it can come
+    back."""
+
+    def __init__(
+        self, env: dict[str, str], cwd: Path, name: str, args: tuple[str, ...] = ()
+    ) -> None:
+        self.port = free_port()
+        self.args = args
+        self.env = {**env, "PORT": str(self.port)}
+        self.cwd = cwd
+        self.log = cwd / f"{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "serve", *self.args],
+                env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"serve exited early:\n{self.log.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"serve did not become healthy:\n{self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)

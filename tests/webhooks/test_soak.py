@@ -19,9 +19,6 @@ import contextlib
 import datetime as dt
 import os
 import random
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -33,7 +30,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.devtools.fake_slack import BOT_USER_ID, Channel, FakeSlack
-from bot.devtools.serving import BackgroundServer, free_port
+from bot.devtools.serving import BackgroundServer
 from bot.notify.notifier import METADATA_EVENT_TYPE
 from bot.slack.blocks.booking import booking_message
 from bot.store import Store
@@ -42,6 +39,7 @@ from bot.store.timeutil import to_utc
 from .conftest import BOT_TOKEN
 from .support import (
     WEBHOOK_SECRET,
+    ServeProcess,
     at,
     booking_json,
     booking_record,
@@ -86,51 +84,6 @@ def _plan(seed: int) -> tuple[list[Update], list[bytes], list[bytes]]:
     deliveries = later + [u.body for u in rng.sample(updates, REDELIVERIES)]
     rng.shuffle(deliveries)
     return updates, creations, deliveries
-
-
-class ServeProcess:
-    """`python -m bot serve` as a real subprocess, on a fixed port so it can come back."""
-
-    def __init__(self, env: dict[str, str], cwd: Path, name: str) -> None:
-        self.port = free_port()
-        self.env = {**env, "PORT": str(self.port)}
-        self.cwd = cwd
-        self.log = cwd / f"{name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "serve"],
-                env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"serve exited early:\n{self.log.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError(f"serve did not become healthy:\n{self.log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
 
 
 @pytest.fixture

@@ -66,6 +66,7 @@ class SlackDriver:
         self.last_ack_seconds: float | None = None
         self.last_errors: dict[str, str] | None = None  # response_action=errors, by block_id
         self.last_problem: str | None = None  # what Slack would show instead of the app's answer
+        self._last_sent: tuple[bytes, str] = (b"", "")  # body, content type (for redeliver)
         self.last_options: dict[str, Any] | None = None  # the last block_suggestion answer
 
     def __repr__(self) -> str:  # never show the signing secret
@@ -422,14 +423,31 @@ class SlackDriver:
     async def _send(
         self, body: bytes, content_type: str, signed: bool, timestamp: int | None
     ) -> httpx.Response:
+        headers = self._headers(body, content_type, self._signer if signed else _FORGER, timestamp)
+        self._last_sent = (body, content_type)
+        return await self._post(body, headers)
+
+    @staticmethod
+    def _headers(
+        body: bytes, content_type: str, signer: SignatureVerifier, timestamp: int | None = None
+    ) -> dict[str, str]:
         stamp = str(timestamp if timestamp is not None else int(time.time()))
-        signer = self._signer if signed else _FORGER
-        headers = {
+        return {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": stamp,
             "X-Slack-Signature": signer.generate_signature(timestamp=stamp, body=body) or "",
             "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
         }
+
+    async def redeliver(self, retry_num: int = 1, reason: str = "http_timeout") -> httpx.Response:
+        """Send the last request again as Slack's retry does: same body, new signature,
+        `X-Slack-Retry-Num` and `X-Slack-Retry-Reason`."""
+        body, content_type = self._last_sent
+        headers = self._headers(body, content_type, self._signer)
+        headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": reason})
+        return await self._post(body, headers)
+
+    async def _post(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
         started = time.monotonic()
         async with httpx.AsyncClient(timeout=self.http_timeout) as client:
             response = await client.post(self.url, content=body, headers=headers)

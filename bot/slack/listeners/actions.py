@@ -44,7 +44,9 @@ def _action(body: dict[str, Any]) -> dict[str, Any]:
 def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     @app.action(ids.PAGE_PATTERN)
     async def change_page(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
-        await ack()
+        await shared.hand_off(ack, "search page", lambda: _change_page(body, respond), respond)
+
+    async def _change_page(body: dict[str, Any], respond: Respond) -> None:
         try:
             ref = PageRef.decode(_action(body).get("value", ""))
             result = await ctx.booking.search(
@@ -65,7 +67,9 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     async def book(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
     ) -> None:
-        await ack()
+        await shared.hand_off(ack, "book", lambda: _open_form(body, client, respond), respond)
+
+    async def _open_form(body: dict[str, Any], client: AsyncWebClient, respond: Respond) -> None:
         try:
             ref = BookRef.decode(_action(body).get("value", ""))
             meta = ModalMeta(
@@ -112,7 +116,10 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     @app.action(ids.PARTY.action_id)
     @app.action(ids.RELOAD_TIMES_ACTION)
     async def refresh_times(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
+        # No response_url in a modal: when busy, the times just stay (Reload times retries).
+        await shared.hand_off(ack, "refresh times", lambda: _refresh_times(body, client))
+
+    async def _refresh_times(body: dict[str, Any], client: AsyncWebClient) -> None:
         view = body.get("view") or {}
         view_id = view.get("id", "")
         shared.views.saw(view)
@@ -130,7 +137,9 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     async def cancel(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
     ) -> None:
-        await ack()
+        await shared.hand_off(ack, "cancel", lambda: _try_cancel(body, client, respond), respond)
+
+    async def _try_cancel(body: dict[str, Any], client: AsyncWebClient, respond: Respond) -> None:
         try:
             await _cancel(body, client, respond)
         except Exception as error:

@@ -1,4 +1,5 @@
-"""`/bookable`: ack at once, then do the work and answer through response_url."""
+"""`/bookable`: ack at once (or say we are busy), then the queued follow-up does the work
+and answers through response_url."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.slack.blocks import subscriptions as subscription_blocks
 from bot.slack.blocks.bookings import my_bookings
 from bot.slack.blocks.help import help_message
 from bot.slack.blocks.search import PAGE_SIZE, search_results, searching
+from bot.slack.followups import BUSY_TEXT
 from bot.slack.ids import PageRef
 from bot.slack.listeners.shared import (
     Respond,
@@ -45,14 +47,20 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         if isinstance(parsed, Help):
             await ack(response_type="ephemeral", **help_message(parsed.problem))
             return
-        if isinstance(parsed, Search):
+        what = f"/bookable {type(parsed).__name__}"
+
+        async def follow_up() -> None:
+            try:
+                await _run(parsed, command, respond, client)
+            except Exception as error:
+                await report_failure(error, respond, what)
+
+        if not shared.followups.submit(what, follow_up):
+            await ack(response_type="ephemeral", text=BUSY_TEXT)
+        elif isinstance(parsed, Search):
             await ack(response_type="ephemeral", text=searching(_page_ref(parsed)))
         else:
             await ack()
-        try:
-            await _run(parsed, command, respond, client)
-        except Exception as error:
-            await report_failure(error, respond, f"/bookable {type(parsed).__name__}")
 
     async def _run(
         parsed: Any, command: dict[str, Any], respond: Respond, client: AsyncWebClient

@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -23,6 +26,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.bookable.errors import BookableError
 from bot.slack.blocks.common import simple_message
 from bot.slack.errors import error_code, retry_after_seconds
+from bot.slack.followups import BUSY_TEXT, FollowUps, Job
 from bot.slack.ids import StaleReference
 from bot.slack.user_errors import explain, new_incident_id
 from bot.slack.users import UserDirectory
@@ -36,7 +40,18 @@ Respond = Callable[..., Awaitable[Any]]
 @dataclass
 class Shared:
     users: UserDirectory
+    followups: FollowUps
     views: ViewSync = field(default_factory=ViewSync)
+
+    async def hand_off(
+        self, ack: AsyncAck, what: str, job: Job, respond: Respond | None = None
+    ) -> None:
+        """Ack, with `job` queued as the follow-up; when the queue is full, ack anyway and
+        tell the person through `respond` (when there is one) that we are busy."""
+        taken = self.followups.submit(what, job)
+        await ack()
+        if not taken and respond is not None:
+            self.followups.notify(what, lambda: tell(respond, simple_message(BUSY_TEXT)))
 
 
 def failure_text(error: BaseException, what: str) -> str:
@@ -57,6 +72,18 @@ def failure_text(error: BaseException, what: str) -> str:
 # respond() has none. Bounded so a retry never outlives the response_url's usefulness.
 RESPONSE_URL_TIMEOUT = 5  # seconds per attempt
 MAX_RETRY_AFTER = 3.0  # seconds; a longer Retry-After is cut to this
+
+
+# One connection pool for response_url answers. The server sets it before starting the
+# follow-up workers, whose tasks inherit it (contextvars); elsewhere (tests, busy notices)
+# each answer opens its own session, as slack_sdk does by default.
+response_session: ContextVar[aiohttp.ClientSession | None] = ContextVar(
+    "response_session", default=None
+)
+
+
+def response_url_session() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=RESPONSE_URL_TIMEOUT))
 
 
 class _ServerErrorRetry(AsyncServerErrorRetryHandler):
@@ -136,6 +163,7 @@ async def _send(respond: Respond, message: dict[str, Any]) -> int | None:
         proxy=getattr(respond, "proxy", None),
         ssl=getattr(respond, "ssl", None),
         retry_handlers=_retry_handlers(),
+        session=response_session.get(),
     )
     response = await client.send_dict({k: v for k, v in message.items() if v is not None})
     return response.status_code

@@ -6,20 +6,26 @@ an "update" to a "Booking…" view, and the Bookable call runs after the ack; it
 shown with `views.update`: the result, or the form again with the problem under the field
 it concerns (e.g. a time taken meanwhile, with the times reloaded). Calling Bookable before
 acking was rejected: with Bookable's latency the 3 s deadline would be missed.
+
+The booking itself is a follow-up job (`FollowUps`), queued before the ack: when the queue
+is full the form stays open with "busy" under a field and nothing is booked.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bookable.errors import BookableError
+from bot.bookable.models import BookingRequest
 from bot.context import AppContext
 from bot.service.booking import BookingContext, CreateOutcome
 from bot.slack import ids
 from bot.slack.blocks.modal import message_view, progress_view, result_view
+from bot.slack.followups import BUSY_TEXT
 from bot.slack.form import FormInput, Offered, read_state, validate
 from bot.slack.ids import ModalMeta
 from bot.slack.listeners.modal_flow import fill_form
@@ -72,6 +78,14 @@ def confirmation_text(record: BookingRecord, *, already: bool) -> str:
     return "The confirmation is on its way to our direct messages."
 
 
+def _busy_block(present: set[str]) -> str:
+    """The input block that carries the busy message (the form stays, nothing booked)."""
+    for field in (ids.SLOT, ids.DATE, ids.PARTY):
+        if field.block_id in present:
+            return field.block_id
+    return min(present, default=ids.DATE.block_id)
+
+
 def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     @app.view(ids.BOOKING_CALLBACK)
     async def submit_booking(
@@ -94,9 +108,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         if request is None:
             await ack(response_action="errors", errors=errors)
             return
-        await ack(response_action="update", view=progress_view(meta))
         view_id = view.get("id", "")
-        shared.views.begin(view_id)  # a refresh still in flight must not bring the form back
         where = BookingContext(
             team_id=team_of(body),
             user_id=user_of(body),
@@ -106,6 +118,22 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             product_name=meta.product_name,
             venue_group=meta.group_name,
         )
+        # Taken or refused before the ack: once acked, a booking is never dropped.
+        job = partial(_book, client, view_id, meta, values, where, request)
+        if not shared.followups.submit(f"booking (submission {meta.key})", job):
+            await ack(response_action="errors", errors={_busy_block(present): BUSY_TEXT})
+            return
+        shared.views.begin(view_id)  # a refresh still in flight must not bring the form back
+        await ack(response_action="update", view=progress_view(meta))
+
+    async def _book(
+        client: AsyncWebClient,
+        view_id: str,
+        meta: ModalMeta,
+        values: FormInput,
+        where: BookingContext,
+        request: BookingRequest,
+    ) -> None:
         try:
             outcome = await ctx.booking.create(meta.key, where, request)
         except BookableError as error:
