@@ -106,6 +106,13 @@ class Gateway:
     def guard(self, scope: str, handler: Handler) -> Endpoint:
         async def endpoint(request: Request) -> Response:
             self.state.counters.api_requests += 1
+            self.state.counters.received.append(
+                {
+                    "method": request.method,
+                    "path": request.url.path,
+                    "correlation_id": request.headers.get("x-correlation-id"),
+                }
+            )
             headers = correlation_header(request)
             await self._latency()
             try:

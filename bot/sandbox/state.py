@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import secrets
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -94,6 +94,8 @@ class Counters:
     tokens_issued: int = 0
     token_requests: int = 0
     api_requests: int = 0
+    # The newest API requests as received: method, path and X-Correlation-ID (for tests).
+    received: deque[dict[str, str | None]] = field(default_factory=lambda: deque(maxlen=500))
 
 
 @dataclass
@@ -243,6 +245,7 @@ class SandboxState:
             "tokens_issued": self.counters.tokens_issued,
             "token_requests": self.counters.token_requests,
             "api_requests": self.counters.api_requests,
+            "received": list(self.counters.received),
             "bookings": [
                 {
                     **b.to_api(),
