@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    multiprocess,
+)
 from prometheus_client import generate_latest as _generate_latest
 
 log = logging.getLogger(__name__)
@@ -113,9 +122,20 @@ class OutboxGauges:
 
 
 def render() -> tuple[bytes, str]:
-    """The exposition body and its content type."""
+    """The exposition body and its content type.
+
+    With PROMETHEUS_MULTIPROC_DIR set (several `serve` processes), the series of every
+    process, added up from the files prometheus_client keeps there."""
     PEAK_RSS.set(_peak_rss_bytes())
-    return _generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    return _generate_latest(_registry()), CONTENT_TYPE_LATEST
+
+
+def _registry() -> CollectorRegistry:
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
 
 
 def _peak_rss_bytes() -> int:
