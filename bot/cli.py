@@ -87,7 +87,7 @@ def _serve(args: argparse.Namespace) -> int:
     if refusal:
         print(refusal, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     import uvicorn
 
     from bot.web.app import build_asgi_app
@@ -97,6 +97,7 @@ def _serve(args: argparse.Namespace) -> int:
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level.lower(),
+        "log_config": None,  # uvicorn's own lines go through our handler: format and masking
         "access_log": False,
         "timeout_graceful_shutdown": 5,
     }
@@ -158,7 +159,7 @@ def _playground(args: argparse.Namespace) -> int:
 
 def _webhooks(args: argparse.Namespace) -> int:
     settings = load_settings(need_slack=False)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     from bot.cli_webhooks import run_webhook_command
 
     return asyncio.run(

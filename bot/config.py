@@ -41,6 +41,11 @@ class BookableEnv(StrEnum):
     LOCAL = "local"
 
 
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"  # one JSON object per line, with the request's correlation id
+
+
 class SignatureEncoding(StrEnum):
     HEX = "hex"
     BASE64 = "base64"
@@ -53,6 +58,7 @@ HINTS: dict[str, str] = {
     "BOOKABLE_CLIENT_ID": "Bookable Portal > account settings (or set BOOKABLE_ENV=local)",
     "BOOKABLE_CLIENT_SECRET": "Bookable Portal > account settings (or set BOOKABLE_ENV=local)",
     "BOOKABLE_ENV": "one of sandbox, production, local",
+    "LOG_FORMAT": "text (the default) or json",
     "DATABASE_URL": "e.g. sqlite+aiosqlite:///bookable-bot.db or postgresql+asyncpg://…",
     "BOT_ENCRYPTION_KEY": "a Fernet key: python -c 'from cryptography.fernet import Fernet;"
     " print(Fernet.generate_key().decode())'",
@@ -110,6 +116,7 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 3000
     public_url: AnyHttpUrl | None = None
     log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.TEXT
 
     # Follow-up work after an ack: this many concurrent workers, and at most this many
     # jobs waiting; past that, people are told "busy" (docs/architecture.md, Listeners).

@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.bookable.client import BookableClient
 from bot.config import Settings
 from bot.logging_setup import register_secrets
+from bot.observability.slack_client import SlackCallObserver
 from bot.service.booking import BookingService
 from bot.store import Store
 
@@ -29,6 +30,7 @@ def slack_client(
     """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     handlers = [
+        SlackCallObserver(),  # first: it counts every call, then the others decide on retries
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         AsyncRateLimitErrorRetryHandler(max_retry_count=2),
         AsyncServerErrorRetryHandler(max_retry_count=2),

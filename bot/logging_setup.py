@@ -1,10 +1,19 @@
-"""Logging with a last line of defence: any registered secret is masked in every record."""
+"""Logging with a last line of defence: any registered secret is masked in every record.
+
+Text (the default) or, with LOG_FORMAT=json, one JSON object per line: time, level,
+logger, message, correlation_id (the request's, when there is one) and exception.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TextIO
+
+from bot.observability.correlation import current_correlation_id
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -46,12 +55,44 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line. Secrets are masked here too, after the filter: the
+    exception text and stack are formatted late, and must never carry one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        correlation_id = current_correlation_id()
+        if correlation_id:
+            line["correlation_id"] = correlation_id
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = redact(record.exc_text)
+        if record.stack_info:
+            line["stack"] = redact(self.formatStack(record.stack_info))
+        return json.dumps(line, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_handler(log_format: str = "text", stream: TextIO | None = None) -> logging.Handler:
+    """A handler (stderr by default) in `log_format` ("text" or "json") that masks secrets."""
+    handler = logging.StreamHandler(stream)
+    formatter = JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    handler.setFormatter(formatter)
     handler.addFilter(RedactingFilter())
+    return handler
+
+
+def configure_logging(level: str = "INFO", log_format: str = "text") -> None:
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [log_handler(log_format)]
     root.setLevel(level.upper())
     # httpx logs full URLs at INFO; keep it quiet.
     logging.getLogger("httpx").setLevel(logging.WARNING)

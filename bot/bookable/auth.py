@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from bot.bookable.errors import TokenError
 from bot.bookable.responses import json_object
 from bot.logging_setup import redact, register_secret
+from bot.observability.metrics import TOKEN_FAILURES, TOKEN_REQUESTS
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,14 @@ class TokenProvider:
             task.exception()  # mark it retrieved even if every waiter was cancelled
 
     async def _fetch(self) -> _CachedToken:
+        TOKEN_REQUESTS.inc()
+        try:
+            return await self._fetch_once()
+        except Exception:
+            TOKEN_FAILURES.inc()
+            raise
+
+    async def _fetch_once(self) -> _CachedToken:
         started = self._clock()
         self.requests_made += 1
         body = {

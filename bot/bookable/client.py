@@ -52,6 +52,8 @@ from bot.bookable.responses import (
 )
 from bot.config import Settings
 from bot.logging_setup import register_secret
+from bot.observability.correlation import current_correlation_id
+from bot.observability.metrics import record_bookable_call
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +287,9 @@ class BookableClient:
         for value in ids:
             start, end = path.index("{"), path.index("}")
             path = path[:start] + _segment(value) + path[end + 1 :]
-        return _Call(method, template, path, correlation_id or str(uuid.uuid4()))
+        # Within a Slack request or webhook, its id: one id follows it through the logs.
+        chosen = correlation_id or current_correlation_id() or str(uuid.uuid4())
+        return _Call(method, template, path, chosen)
 
     async def _model(self, call: _Call, model: type[M]) -> ApiResult[M]:
         response = await self._send(call)
@@ -404,14 +408,20 @@ class BookableClient:
         if self._partner_reference:
             headers["X-Partner-Reference"] = self._partner_reference
         started = time.perf_counter()
-        response = await self._http.request(
-            call.method,
-            call.path,
-            params=call.params,
-            json=call.json_body,
-            content=call.content,
-            headers=headers,
-        )
+        try:
+            response = await self._http.request(
+                call.method,
+                call.path,
+                params=call.params,
+                json=call.json_body,
+                content=call.content,
+                headers=headers,
+            )
+        except httpx.TransportError as error:
+            timed_out = isinstance(error, httpx.TimeoutException)
+            record_bookable_call(call.method, call.template, "timeout" if timed_out else "error")
+            raise
+        record_bookable_call(call.method, call.template, response.status_code)
         log.debug(
             "bookable %s -> %s in %.0f ms (correlation id %s)",
             call.label,

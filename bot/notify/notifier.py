@@ -42,6 +42,8 @@ from bot.notify.delivery import (
     Undeliverable,
 )
 from bot.notify.pacing import NotifierPacing
+from bot.observability.correlation import new_correlation_id, set_correlation_id
+from bot.observability.slack_client import SlackCallObserver
 from bot.slack.errors import describe, is_network_error, is_permanent, rate_limited, retry_after
 
 if TYPE_CHECKING:
@@ -232,13 +234,14 @@ class Notifier:
                 base_url=base_url,
                 timeout=int(self._slack_timeout),
                 session=self._session,
-                retry_handlers=[],
+                retry_handlers=[SlackCallObserver()],  # counts calls; never retries
             )
         return self._client
 
     # --- one job -----------------------------------------------------------------------
 
     async def _process(self, job: OutboxJob) -> None:
+        set_correlation_id(new_correlation_id())  # this job's logs and Bookable calls (own task)
         # The deadline is measured from after the claim: conservative against the store.
         run = JobRun.start(job, asyncio.get_running_loop().time() + self._lease - 1.0)
         try:

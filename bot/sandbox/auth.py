@@ -108,6 +108,13 @@ class Gateway:
             counters = self.state.counters
             counters.api_requests += 1
             counters.api_in_flight += 1  # tests wait for 0: no request left to finish
+            counters.received.append(
+                {
+                    "method": request.method,
+                    "path": request.url.path,
+                    "correlation_id": request.headers.get("x-correlation-id"),
+                }
+            )
             try:
                 return await self._answer(request, scope, handler)
             finally:

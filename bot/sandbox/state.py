@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import secrets
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -155,6 +155,8 @@ class Counters:
     token_requests: int = 0
     api_requests: int = 0
     api_in_flight: int = 0
+    # The newest API requests as received: method, path and X-Correlation-ID (for tests).
+    received: deque[dict[str, str | None]] = field(default_factory=lambda: deque(maxlen=500))
 
 
 @dataclass
@@ -308,6 +310,7 @@ class SandboxState:
             "token_requests": self.counters.token_requests,
             "api_requests": self.counters.api_requests,
             "api_in_flight": self.counters.api_in_flight,
+            "received": list(self.counters.received),
             "bookings": [
                 {
                     **b.to_api(),

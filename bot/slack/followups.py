@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -41,7 +42,7 @@ class FollowUps:
         self.workers = workers
         self.size = size
         self.shed = 0  # interactions refused as busy, this process
-        self._queue: asyncio.Queue[tuple[str, Job]] | None = None
+        self._queue: asyncio.Queue[tuple[str, Job, contextvars.Context]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._notices: set[asyncio.Task[None]] = set()
 
@@ -62,7 +63,9 @@ class FollowUps:
         if self._queue is None:
             raise RuntimeError("FollowUps.start() was not called")
         try:
-            self._queue.put_nowait((what, job))
+            # The job runs in the request's context (its correlation id, for the logs and
+            # Bookable's X-Correlation-ID), not in the long-lived worker's.
+            self._queue.put_nowait((what, job, contextvars.copy_context()))
         except asyncio.QueueFull:
             self.shed += 1
             SHED_TOTAL.inc()
@@ -95,10 +98,10 @@ class FollowUps:
     async def _work(self) -> None:
         assert self._queue is not None
         while True:
-            what, job = await self._queue.get()
+            what, job, context = await self._queue.get()
             QUEUE_DEPTH.dec()
             try:
-                await self._run(what, job)
+                await asyncio.create_task(self._run(what, job), context=context)
             finally:
                 self._queue.task_done()
 

@@ -1,7 +1,7 @@
 """`build_asgi_app(settings)`: the one Starlette app that `serve` and the playground run.
 
-Routes: POST /slack/events (Bolt), POST /webhooks/bookable, GET /healthz, and, with
-BOOKABLE_ENV=local, the embedded Bookable sandbox under /_sandbox.
+Routes: POST /slack/events (Bolt), POST /webhooks/bookable, GET /healthz, GET /metrics
+(Prometheus), and, with BOOKABLE_ENV=local, the embedded Bookable sandbox under /_sandbox.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 from bot.config import LOCAL_SANDBOX_PREFIX, Settings
 from bot.context import AppContext
 from bot.notify.notifier import Notifier
+from bot.observability.metrics import OutboxGauges, render
 from bot.service.sweep import SubmissionSweep
 from bot.service.webhooks import WebhookIngest
 from bot.slack.app import build_bolt_app
@@ -29,7 +30,8 @@ from bot.slack.followups import FollowUps
 from bot.slack.listeners.shared import response_session, response_url_session
 from bot.web.limits import BodySizeLimit
 from bot.web.local import register_local_webhook
-from bot.web.slack_payloads import is_signed, shape_error
+from bot.web.observe import RequestObservation, note_slack_kind
+from bot.web.slack_payloads import check_payload, is_signed
 from bot.web.slack_retries import SlackRetries
 
 if TYPE_CHECKING:
@@ -76,8 +78,14 @@ def build_asgi_app(
             ingest.on_accepted = notifier.wake
             ctx.booking.on_confirmation_queued = notifier.wake
             sweep = SubmissionSweep(ctx.store, settings, on_queued=notifier.wake)
+            outbox_gauges = OutboxGauges(ctx.store.outbox_stats)
             state.update(
-                ctx=ctx, handler=handler, ingest=ingest, notifier=notifier, followups=followups
+                ctx=ctx,
+                handler=handler,
+                ingest=ingest,
+                notifier=notifier,
+                followups=followups,
+                outbox_gauges=outbox_gauges,
             )
             await notifier.start()
             started.push_async_callback(notifier.stop)
@@ -100,9 +108,10 @@ def build_asgi_app(
         if signed:  # only then is a payload's shape worth a precise answer
             if retries.is_repeat(await request.body(), request.headers):
                 return Response(status_code=200)
-            refused = shape_error(await request.body(), request.headers.get("content-type", ""))
-            if refused:
-                log.warning("Slack request rejected: %s", refused)
+            payload = check_payload(await request.body(), request.headers.get("content-type", ""))
+            note_slack_kind(request, payload.kind)
+            if payload.problem:
+                log.warning("Slack request rejected: %s", payload.problem)
                 return JSONResponse({"ok": False, "error": "malformed payload"}, status_code=400)
         try:
             return await handler.handle(request)
@@ -141,10 +150,18 @@ def build_asgi_app(
             ]
         return JSONResponse(body)
 
+    async def metrics(request: Request) -> Response:
+        gauges = state.get("outbox_gauges")
+        if isinstance(gauges, OutboxGauges):
+            await gauges.refresh()
+        body, content_type = render()
+        return Response(body, headers={"Content-Type": content_type})
+
     routes: list[Route | Mount] = [
         Route("/slack/events", slack_events, methods=["POST"]),
         Route("/webhooks/bookable", bookable_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
     ]
     if settings.is_local:
         from bot.sandbox import SandboxConfig, SandboxState, create_sandbox_app
@@ -154,7 +171,8 @@ def build_asgi_app(
         )
         sandbox_state = SandboxState(config)
         routes.append(Mount(LOCAL_SANDBOX_PREFIX, app=create_sandbox_app(sandbox_state)))
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BodySizeLimit)])
+    middleware = [Middleware(RequestObservation), Middleware(BodySizeLimit)]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.services = state  # what the lifespan built, for inspection
     return app
 

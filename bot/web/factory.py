@@ -18,5 +18,5 @@ FACTORY = "bot.web.factory:create_app"
 
 def create_app() -> Starlette:
     settings = load_settings(need_slack=True)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return build_asgi_app(settings)

@@ -2,7 +2,8 @@
 
 Bolt and our listeners index into `actions`, `view`, `user`… assuming Slack's shapes; a
 signed payload with the wrong JSON types there (a bug at Slack, or a replayed and edited
-request) would make Bolt answer 500. `shape_error` finds those first so they get a 400.
+request) would make Bolt answer 500. `check_payload` finds those first so they get a 400,
+and names the request's kind for the ack metric from the same parse.
 Call it only after the signature is verified: unsigned junk is Bolt's to refuse (401).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -71,26 +73,44 @@ def is_signed(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
         return False
 
 
-def shape_error(body: bytes, content_type: str) -> str | None:
-    """Why an interactivity payload can't be Slack's (None if it can, or if the body is not
-    an interactivity payload at all: commands and events are left to Bolt)."""
+@dataclass(frozen=True, slots=True)
+class PayloadCheck:
+    kind: str  # for the ack metric: command, block_actions, view_submission, options, event, other
+    problem: str | None = None  # why the payload can't be Slack's; None if it can
+
+
+# Interactivity payload types -> ack metric kind (the rest is "other").
+_KINDS = {
+    "block_actions": "block_actions",
+    "view_submission": "view_submission",
+    "block_suggestion": "options",
+}
+
+
+def check_payload(body: bytes, content_type: str) -> PayloadCheck:
+    """What kind of Slack request this is and, for an interactivity payload, why it can't
+    be Slack's (commands and events are left to Bolt). One parse serves both."""
+    if content_type.startswith("application/json"):
+        return PayloadCheck("event")
     if not content_type.startswith(FORM_CONTENT_TYPE):
-        return None
+        return PayloadCheck("other")
     try:
         fields = parse_qs(body.decode("utf-8"))
     except UnicodeDecodeError:
-        return "body is not UTF-8"
+        return PayloadCheck("other", "body is not UTF-8")
     if "payload" not in fields:
-        return None
+        return PayloadCheck("command" if "command" in fields else "other")
     try:
         payload = json.loads(fields["payload"][0])
     except ValueError:
-        return "payload is not JSON"
+        return PayloadCheck("other", "payload is not JSON")
     if not isinstance(payload, dict):
-        return "payload is not an object"
+        return PayloadCheck("other", "payload is not an object")
+    declared = payload.get("type")
+    kind = _KINDS.get(declared, "other") if isinstance(declared, str) else "other"
     try:
         _Interaction.model_validate(payload)
     except ValidationError as error:
         where = {".".join(str(part) for part in e["loc"]) for e in error.errors()}
-        return "unexpected types at " + ", ".join(sorted(where)[:5])
-    return None
+        return PayloadCheck(kind, "unexpected types at " + ", ".join(sorted(where)[:5]))
+    return PayloadCheck(kind)
