@@ -48,6 +48,7 @@ class KnobUpdate(BaseModel):
     token_ttl: int | None = Field(default=None, gt=0)
     rate_limit: int | None = Field(default=None, ge=1)
     webhook_extras: bool | None = None  # undocumented webhook fields on/off
+    venue_ids: bool | None = None  # undocumented venue `id` field on/off
     lose_next_answer: LoseNextAnswer | None = None
     # Documented variants (see SandboxConfig and bot/sandbox/delivery.py).
     spaces_shape: SpacesShape | None = None
@@ -71,6 +72,7 @@ _PLAIN_KNOBS = (
     "token_ttl",
     "rate_limit",
     "webhook_extras",
+    "venue_ids",
     "spaces_shape",
     "webhook_event_types",
     "webhook_batch",

@@ -64,6 +64,8 @@ class SandboxConfig(BaseModel):
     # Undocumented webhook fields (venueName, venueGroupName, reason, partnerBookingId):
     # off, so tests see exactly what Bookable documents (§8.2).
     webhook_extras: bool = False
+    # Venues' `id` field (Bookable documents none): off, so the app works from compositeIds.
+    venue_ids: bool = False
     # Documented variants, each one the app must handle (bookable-api.md §12.1). Where the
     # docs are silent the default is the least helpful plausible choice.
     spaces_shape: SpacesShape = "absent"  # availability slots' `spaces` (shape undocumented)
@@ -92,6 +94,7 @@ class Knobs:
     rate_limit_next: int = 0
     token_failure: int | None = None
     webhook_extras: bool = False
+    venue_ids: bool = False
     # The next N creates book the table, then answer badly (see `LostAnswer`).
     lose_next_answer_count: int = 0
     lose_next_answer: str = "garbage"
@@ -112,6 +115,7 @@ class Knobs:
             config.token_ttl,
             config.rate_limit,
             webhook_extras=config.webhook_extras,
+            venue_ids=config.venue_ids,
             spaces_shape=config.spaces_shape,
             webhook_event_types=config.webhook_event_types,
             webhook_batch=config.webhook_batch,

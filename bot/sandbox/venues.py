@@ -112,7 +112,9 @@ class VenueApi:
         size = parse_int(
             params.get("size"), "size", low=1, high=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE
         )
-        found = [v.data for v in self.state.catalogue.venues if _matches(v, text, features, days)]
+        found = [
+            self._shown(v) for v in self.state.catalogue.venues if _matches(v, text, features, days)
+        ]
         chunk = found[(page - 1) * size : page * size]
         info = {
             "number": page,
@@ -127,7 +129,14 @@ class VenueApi:
         venue = self.state.find_venue(venue_id) or self._by_hex(venue_id)
         if venue is None:
             raise Problem(404, VENUE_NOT_FOUND, f"No venue with id {venue_id!r}.")
-        return JSONResponse(venue.data)
+        return JSONResponse(self._shown(venue))
+
+    def _shown(self, venue: SeedVenue) -> dict[str, Any]:
+        """A venue as the API shows it: Bookable documents no venue id field, so it is left
+        out unless the `venue_ids` knob asks for it (the app derives it from compositeIds)."""
+        if self.state.knobs.venue_ids:
+            return venue.data
+        return {key: value for key, value in venue.data.items() if key != "id"}
 
     def _by_hex(self, venue_hex: str) -> SeedVenue | None:
         for venue in self.state.catalogue.venues:

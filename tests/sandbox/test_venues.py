@@ -68,8 +68,8 @@ def test_pages_cover_every_venue_once(api: httpx.Client) -> None:
     assert first["page"] == {"number": 1, "size": 20, "totalElements": total, "totalPages": 2}
     assert len(first["data"]) == 20
     assert len(second["data"]) == total - 20
-    assert [v["id"] for v in first["data"] + second["data"]] == [
-        v["id"] for v in everything["data"]
+    assert [v["name"] for v in first["data"] + second["data"]] == [
+        v["name"] for v in everything["data"]
     ]
     assert api.get("/venues", params={"page": 3}).json()["data"] == []
 
@@ -144,9 +144,11 @@ def test_booking_days_leave_out_venues_closed_that_day(api: httpx.Client) -> Non
 
 def test_get_one_venue_with_raw_or_encoded_pipes(api: httpx.Client) -> None:
     venue = api.get("/venues", params={"venueName": "Saltwater Leith"}).json()["data"][0]
+    # The venue part of a product's compositeId: `{n}|{TMS}|{venue}`.
+    venue_id = "|".join(venue["products"][0]["compositeId"].split("|")[:3])
 
-    raw = api.get(f"/venues/{venue['id']}")
-    encoded = api.get(f"/venues/{quote(venue['id'], safe='')}")
+    raw = api.get(f"/venues/{venue_id}")
+    encoded = api.get(f"/venues/{quote(venue_id, safe='')}")
 
     assert "%7C" in str(encoded.request.url)
     assert raw.json() == encoded.json() == venue
