@@ -45,14 +45,25 @@ class BenchContext:
         await self.fake_ctl.reset()
         await self.fake_ctl.set_rate(rate_per_channel, burst)
 
-    async def start_app(self, name: str, *, database_url: str | None = None, **env: str) -> Service:
+    async def start_app(
+        self,
+        name: str,
+        *,
+        database_url: str | None = None,
+        workers: int = 1,
+        label: str = "app",
+        **env: str,
+    ) -> Service:
         """A fresh `serve` (on its own SQLite file unless given a database) against the
-        shared sandbox and fake Slack; `env` adds settings such as NOTIFIER_CHANNEL_RATE."""
+        shared sandbox and fake Slack; `env` adds settings such as NOTIFIER_CHANNEL_RATE;
+        `label` names its memory peak."""
         return await self.harness.start_app(
             sandbox=self.sandbox,
             fake_slack=self.fake,
             database_url=database_url or self.sqlite_url(name),
             env=env,
+            workers=workers,
+            label=label,
         )
 
     def cpu_meter(self, *services: Service) -> CpuMeter:

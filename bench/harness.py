@@ -64,7 +64,8 @@ class Service:
 
 @dataclass
 class RssPeak:
-    peak_bytes: int = 0
+    peak_bytes: int = 0  # a watched process with its children
+    largest_process_bytes: int = 0  # any single one of them (a worker of `serve --workers N`)
     samples: int = 0
 
 
@@ -102,13 +103,14 @@ class RssSampler:
                 watched = list(self._watched.items())
             for pid, (label, process) in watched:
                 try:
-                    rss = process.memory_info().rss
-                    rss += sum(child.memory_info().rss for child in process.children(True))
+                    each = [process.memory_info().rss]
+                    each += [child.memory_info().rss for child in process.children(True)]
                 except psutil.Error:
                     self.unwatch(pid)
                     continue
                 peak = self.peaks[label]
-                peak.peak_bytes = max(peak.peak_bytes, rss)
+                peak.peak_bytes = max(peak.peak_bytes, sum(each))
+                peak.largest_process_bytes = max(peak.largest_process_bytes, *each)
                 peak.samples += 1
 
 
@@ -220,8 +222,11 @@ class Harness:
         fake_slack: Service,
         database_url: str,
         env: dict[str, str] | None = None,
+        workers: int = 1,
+        label: str = "app",
     ) -> Service:
-        """`bookable-bot serve` as an operator would run it against Bookable's sandbox."""
+        """`bookable-bot serve --workers N` as an operator would run it against Bookable's
+        sandbox; `label` names its memory peak."""
         port = free_port(HOST)
         app_env = {
             "SLACK_BOT_TOKEN": SLACK_BOT_TOKEN,
@@ -240,7 +245,8 @@ class Harness:
             **(env or {}),
         }
         argv = [*_bookable_bot(), "serve", "--host", HOST, "--port", str(port)]
-        return await self.start("app", argv, port, env=app_env, watch_memory=True)
+        argv += ["--workers", str(workers)]
+        return await self.start(label, argv, port, env=app_env, watch_memory=True)
 
     async def start_bare_app(self, *, fake_slack: Service) -> Service:
         port = free_port(HOST)

@@ -16,6 +16,7 @@ import time
 
 from bench.context import BenchContext
 from bench.controls import FakeSlackControl
+from bench.delivery import RESULT_PREFIXES
 from bench.load import open_loop
 from bench.report import Metric, ScenarioResult
 from bench.workload import CHANNEL, QUERIES, TrafficBuilder, mint, to_target, user_ids
@@ -24,7 +25,6 @@ NAME = "search under rate limit"
 SEARCHES = 300
 USERS = 100
 SANDBOX_LATENCY_MS = 150  # a realistic Bookable round trip, so coalescing has work to do
-RESULT_PREFIXES = ("Venues", "No venues found")
 
 
 async def run(ctx: BenchContext) -> ScenarioResult:
