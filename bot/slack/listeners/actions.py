@@ -11,11 +11,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import AppContext
 from bot.slack import ids
-from bot.slack.blocks.booking import booking_message, is_cancellable
 from bot.slack.blocks.bookings import my_bookings
 from bot.slack.blocks.common import simple_message
 from bot.slack.blocks.modal import loading_view, message_view
 from bot.slack.blocks.search import PAGE_SIZE, search_results
+from bot.slack.cancellation import cancel_from_slack
 from bot.slack.form import read_state
 from bot.slack.ids import BookRef, ModalMeta, PageRef, StaleReference
 from bot.slack.listeners.modal_flow import default_values, fill_form
@@ -33,7 +33,6 @@ from bot.slack.listeners.shared import (
 )
 from bot.slack.mrkdwn import bold, clip_line
 from bot.slack.users import today_in
-from bot.store.records import BookingRecord
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
@@ -150,42 +149,14 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         if not isinstance(booking_id, str) or not booking_id:
             raise StaleReference("cancel button without a booking id")
         user_id = user_of(body)
-        record = await ctx.booking.get(booking_id)
-        if record is None or record.team_id != team_of(body):
-            await tell(respond, simple_message("I don't know this booking any more."))
-            return
-        if user_id != record.user_id:
-            profile = await shared.users.get(user_id, client)
-            admin = bool(profile and profile.is_admin)
-            if not ctx.booking.may_cancel(record, user_id, workspace_admin=admin):
-                await tell(
-                    respond,
-                    simple_message(
-                        f"Only <@{record.user_id}>, who made this booking, or a workspace admin "
-                        "can cancel it."
-                    ),
-                )
-                return
-        if not is_cancellable(record):
-            status = clip_line(record.status, 20)
-            await tell(respond, simple_message(f"This booking is already {status}."))
-            return
-        updated = await ctx.booking.cancel(record)
-        log.info("booking %s cancelled by %s", record.booking_id, user_id)
-        await _update_message(client, updated)
-        if (body.get("container") or {}).get("is_ephemeral"):
-            records = await ctx.booking.bookings_for(updated.team_id, user_id)
-            notice = "Cancelled: " + bold(clip_line(updated.venue_name, 100))
+        outcome = await cancel_from_slack(
+            ctx.booking, shared.users, client,
+            booking_id=booking_id, team_id=team_of(body), user_id=user_id,
+        )  # fmt: skip
+        if outcome.refusal is not None:
+            await tell(respond, outcome.refusal)
+        elif outcome.cancelled and (body.get("container") or {}).get("is_ephemeral"):
+            # Cancelled from `/bookable bookings`: that list, refreshed.
+            records = await ctx.booking.bookings_for(outcome.cancelled.team_id, user_id)
+            notice = "Cancelled: " + bold(clip_line(outcome.cancelled.venue_name, 100))
             await tell(respond, my_bookings(records, notice=notice), replace=True)
-
-    async def _update_message(client: AsyncWebClient, record: BookingRecord) -> None:
-        if not record.message_ts:
-            return
-        try:
-            await client.chat_update(
-                channel=record.channel_id, ts=record.message_ts, **booking_message(record)
-            )
-        except SlackApiError as error:
-            log.warning(
-                "could not update booking message %s: %s", record.booking_id, slack_error(error)
-            )
