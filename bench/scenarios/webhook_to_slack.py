@@ -227,7 +227,20 @@ async def _send_notices(
 async def _send_updates(
     ctx: BenchContext, url: str, made: list[dict[str, Any]], rounds: int
 ) -> list[Sent]:
-    """`rounds` status updates of every booking made in Slack, one round per ROUND_GAP."""
+    """`rounds` status updates of every booking made in Slack, one round per ROUND_GAP,
+    after each booking's creation event (as Bookable sends it when the booking is made; it
+    is no news, so it gets no reply and is not measured)."""
+    created_at = datetime.now(UTC) - timedelta(seconds=1)
+    creations = [
+        (
+            booking["ts"],
+            signed_webhook(
+                url, webhook_body(booking["booking_id"], "confirmed", last_update=created_at)
+            ),
+        )
+        for booking in made
+    ]
+    await _paced(ctx, creations, rate=50.0)
     sent: list[Sent] = []
     statuses = ("confirmed", "completed")
     for round_number in range(rounds):
