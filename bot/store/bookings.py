@@ -95,7 +95,7 @@ class BookingsMixin(StoreCore):
         }
         if posted_in_dm is not None:
             values["posted_in_dm"] = posted_in_dm
-        async with self._write() as connection:
+        async with self._write_statement() as connection:
             await connection.execute(
                 update(bookings).where(bookings.c.booking_id == booking_id).values(**values)
             )
@@ -155,7 +155,7 @@ class BookingsMixin(StoreCore):
         statement = (
             update(bookings).where(bookings.c.booking_id == booking_id, is_newer).values(**values)
         )
-        async with self._write() as connection:
+        async with self._write_statement() as connection:
             result = await connection.execute(statement)
         return result.rowcount > 0
 

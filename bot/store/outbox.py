@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.logging_setup import redact
@@ -162,7 +164,7 @@ class OutboxMixin(StoreCore):
             .where(_leased_by(job_id, worker_id))
             .values(state=DONE, done_at=self._now(), lease_until=None, result=result)
         )
-        async with self._write() as connection:
+        async with self._write_statement() as connection:
             return (await connection.execute(statement)).rowcount > 0
 
     async def reschedule_outbox(
@@ -182,13 +184,20 @@ class OutboxMixin(StoreCore):
                 last_error=redact(error)[:MAX_ERROR_LENGTH],
             )
         )
-        async with self._write() as connection:
+        async with self._write_statement() as connection:
             return (await connection.execute(statement)).rowcount > 0
 
     async def mark_outbox_progress(
         self, job_id: int, worker_id: str, progress: dict[str, Any]
     ) -> bool:
         """Merge `progress` into the job's progress; False if the lease is no longer ours."""
+        if self.dialect == "postgresql":  # one statement: jsonb's || merges like a dict
+            merged = outbox.c.progress.op("||", return_type=JSONB)(
+                bindparam("progress", progress, type_=JSONB)
+            )
+            statement = update(outbox).where(_leased_by(job_id, worker_id)).values(progress=merged)
+            async with self._write_statement() as connection:
+                return (await connection.execute(statement)).rowcount > 0
         current = select(outbox.c.progress).where(_leased_by(job_id, worker_id)).with_for_update()
         async with self._write() as connection:
             stored = (await connection.execute(current)).scalar_one_or_none()
@@ -226,7 +235,7 @@ class OutboxMixin(StoreCore):
                 dead_at=now,
             )
         )
-        async with self._write() as connection:
+        async with self._write_statement() as connection:
             return (await connection.execute(statement)).rowcount > 0
 
     async def list_dead_outbox(self, limit: int = 100) -> list[DeadLetter]:

@@ -83,3 +83,19 @@ async def test_a_batch_with_some_duplicates_keeps_its_order(store: Store) -> Non
 
     assert await store.ingest_webhook(batch) == IngestResult(accepted=3, duplicates=1)
     assert await _claim_order(store) == ["pending", "confirmed", "cancelled", "no_show"]
+
+
+async def test_an_untimed_event_follows_newer_timed_ones_earlier_in_its_batch(
+    store: Store,
+) -> None:
+    await store.ingest_webhook([event("bk-1", "pending", at(1))])
+    batch = [
+        event("bk-1", "confirmed", at(5)),
+        untimed("cancelled"),
+        event("bk-1", "no_show", at(3)),
+    ]
+
+    assert await store.ingest_webhook(batch) == IngestResult(accepted=3, duplicates=0)
+    # "cancelled" arrived after "confirmed" (at 5) in the same batch: it goes after it,
+    # although "no_show" (at 3), later in the batch, sorts before both.
+    assert await _claim_order(store) == ["pending", "no_show", "confirmed", "cancelled"]
