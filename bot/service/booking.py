@@ -274,11 +274,10 @@ class BookingService:
         `lastUpdate`), never our clock: the webhook Bookable sends for this same cancel must
         read as the booking's current state, not as an earlier update received late."""
         await self.bookable.cancel_booking(record.booking_id)
+        # No time to go by (None): the status only, the stored time kept; the webhook
+        # brings Bookable's time.
         changed_at = await self._cancelled_at(record.booking_id)
-        if changed_at is not None:
-            await self.store.apply_status(record.booking_id, CANCELLED, changed_at)
-        else:  # no time to go by: the status only, and the webhook brings the time
-            await self.store.set_status_untimed(record.booking_id, CANCELLED)
+        await self.store.apply_status(record.booking_id, CANCELLED, changed_at)
         stored = await self.store.get_booking(record.booking_id)
         # Bookable accepted the cancel even if the stored status carries a newer timestamp
         # (the venue's clock); the webhook that follows settles the store.

@@ -158,14 +158,3 @@ class BookingsMixin(StoreCore):
         async with self._write_statement() as connection:
             result = await connection.execute(statement)
         return result.rowcount > 0
-
-    async def set_status_untimed(self, booking_id: str, status: str) -> None:
-        """Record a status Bookable accepted without saying when: the stored `last_update`
-        stays, so Bookable's own update for the change (newer) still applies as current."""
-        statement = (
-            update(bookings)
-            .where(bookings.c.booking_id == booking_id)
-            .values(status=status.strip().lower(), updated_at=self._now())
-        )
-        async with self._write() as connection:
-            await connection.execute(statement)
