@@ -71,17 +71,6 @@ PERMANENT_CODES = (
     | DM_IMPOSSIBLE
     | VIEW_GONE
 )
-# Slack's own trouble or load: the same call may succeed later.
-TRANSIENT_CODES = frozenset(
-    {
-        RATE_LIMITED,
-        "fatal_error",
-        "internal_error",
-        "service_unavailable",
-        "request_timeout",
-        "team_added_to_org",
-    }
-)
 
 
 class Failure(StrEnum):
@@ -122,7 +111,8 @@ def retry_after(error: SlackApiError) -> float:
 def classify(error: BaseException) -> Failure:
     """Permanent: a Slack answer that names a code on the permanent list. Everything else
     (429, 5xx, Slack's own faults, timeouts, network errors, and codes we don't know) is
-    transient: retried, within the notifier's attempt cap and maximum age."""
+    transient: retried, within the notifier's attempt cap and maximum age (e.g. Slack's
+    `fatal_error`, `internal_error`, `service_unavailable`, `request_timeout`)."""
     if isinstance(error, SlackApiError):
         if rate_limited(error) or error.response.status_code >= 500:
             return Failure.TRANSIENT
