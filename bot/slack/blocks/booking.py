@@ -40,6 +40,13 @@ def cancel_button(record: BookingRecord, action_id: str = ids.CANCEL_ACTION) -> 
     )
 
 
+def change_button(record: BookingRecord, action_id: str = ids.CHANGE_ACTION) -> Any | None:
+    """Opens the change modal; offered while the booking can still be cancelled."""
+    if not is_cancellable(record) or len(record.booking_id) > ids.MAX_BUTTON_VALUE:
+        return None
+    return button("Change", action_id, record.booking_id)
+
+
 def summary(record: BookingRecord) -> str:
     """Venue, date, time and party, escaped, on two lines."""
     what = bold(clip_line(record.venue_name, 150)) or "_Venue_"
