@@ -108,6 +108,14 @@ class Settings(BaseSettings):
     bookable_max_retries: Annotated[int, Field(ge=0, le=10)] = 3
     bookable_max_retry_wait: Seconds = 30.0
     bookable_search_cache_ttl: Annotated[float, Field(ge=0)] = 30.0
+    # Free times in search results (bot/service/times.py): answers are reused this long,
+    # at most this many live availability calls a minute go to them (per process; Bookable
+    # allows 200 a minute for everything), and none while Bookable's own count of calls
+    # left this minute is below the reserve (kept for searches and bookings).
+    search_times_cache_ttl: Annotated[float, Field(ge=0)] = 60.0
+    search_times_budget: Annotated[int, Field(ge=0)] = 100
+    search_times_reserve: Annotated[int, Field(ge=0)] = 40
+    search_times_window_minutes: Annotated[int, Field(ge=0, le=720)] = 90  # around `time:`
 
     # Storage and server
     database_url: str = "sqlite+aiosqlite:///bookable-bot.db"

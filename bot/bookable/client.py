@@ -32,6 +32,7 @@ from bot.bookable.errors import (
     TokenError,
     TransportError,
 )
+from bot.bookable.feed import read_feed
 from bot.bookable.models import (
     ApiResult,
     Availability,
@@ -93,6 +94,7 @@ class _Call:
     json_body: Any = None
     content: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    wait_on_rate_limit: bool = True  # False: a 429 is raised at once (the caller degrades)
 
     @property
     def resend_safe(self) -> bool:
@@ -199,6 +201,7 @@ class BookableClient:
         party_size: int,
         time: str | None = None,
         correlation_id: str | None = None,
+        wait_on_rate_limit: bool = True,
     ) -> ApiResult[Availability]:
         call = self._call(
             "GET",
@@ -206,11 +209,17 @@ class BookableClient:
             composite_id,
             correlation_id=correlation_id,
         )
+        call.wait_on_rate_limit = wait_on_rate_limit
         # Query key names are our reading of the docs (bookable-api.md §6.3).
         call.params = {"date": date.isoformat(), "partySize": str(party_size)}
         if time:
             call.params["time"] = time
         return await self._model(call, Availability)
+
+    async def read_feed(self, url: str) -> Any:
+        """A product's availability feed (`feedUrl`, bookable-api.md §9): no token, no
+        rate limit. Its JSON as read; `bot.bookable.feed.feed_days` interprets it."""
+        return await read_feed(self._http, url)
 
     # --- bookings -------------------------------------------------------------------------
 
@@ -368,6 +377,8 @@ class BookableClient:
     ) -> float | None:
         """Seconds to wait before retrying, or None when this answer must not be retried."""
         if response.status_code == 429:
+            if not call.wait_on_rate_limit:
+                return None
             # Nothing was processed, so even a create may be resent once the window resets.
             return rate_limit_wait(
                 response.headers,

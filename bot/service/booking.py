@@ -33,6 +33,7 @@ from bot.bookable.models import (
 from bot.config import Settings
 from bot.service.adoption import fingerprint, submission_context
 from bot.service.search import CoalescingCache
+from bot.service.times import SearchTimes
 from bot.service.venues import VenueDirectory
 from bot.store.records import BookingRecord
 
@@ -113,6 +114,7 @@ class BookingService:
         )
         # Venues seen in results or looked up; shared with the notifier (venue names).
         self.venues = VenueDirectory(bookable, store)
+        self.times = SearchTimes(bookable, settings)  # free times shown in results
         # Called when a confirmation was queued in the outbox (the serving process wakes
         # its notifier, so the confirmation needs no poll).
         self.on_confirmation_queued: Callable[[], None] | None = None

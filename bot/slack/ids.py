@@ -104,18 +104,31 @@ def _count(value: Any, what: str) -> int | None:
     return value if value > 0 else None
 
 
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _hhmm(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and _HHMM.match(value):
+        return value
+    return _invalid("time")
+
+
 def _invalid(what: str) -> Any:
     raise StaleReference(f"reference with an invalid {what}")
 
 
 @dataclass(frozen=True)
 class BookRef:
-    """What a Book button carries: ids only, never the venue itself."""
+    """What a Book button carries: ids only, never the venue itself. A time button (free
+    times in results) is a Book button with `time`: the modal opens with it chosen."""
 
     venue_id: str | None
     composite_id: str
     date: date | None = None
     party: int | None = None
+    time: str | None = None  # HH:MM, only with a date
 
     def encode(self) -> str:
         return _compact(
@@ -124,6 +137,7 @@ class BookRef:
                 "p": self.composite_id,
                 "d": self.date.isoformat() if self.date else None,
                 "n": self.party,
+                "t": self.time,
             }
         )
 
@@ -132,11 +146,15 @@ class BookRef:
         data = _load(value)
         if not isinstance(data.get("p"), str) or not data["p"]:
             raise StaleReference("book reference without a product")
+        on, time = _date(data.get("d")), _hhmm(data.get("t"))
+        if time is not None and on is None:
+            raise StaleReference("book reference with a time but no date")
         return cls(
             _text(data.get("v"), "venue"),
             data["p"],
-            _date(data.get("d")),
+            on,
             _count(data.get("n"), "party size"),
+            time,
         )
 
 
@@ -151,6 +169,7 @@ class PageRef:
     party: int | None = None
     page: int = 1
     by_description: bool = False  # words matched venue descriptions, not names
+    time: str | None = None  # HH:MM: free times shown around it
 
     def encode(self) -> str:
         data = asdict(self)
@@ -172,6 +191,7 @@ class PageRef:
             party=_count(data.get("party"), "party size"),
             page=_count(data.get("page"), "page") or 1,
             by_description=data.get("by_description") is True,
+            time=_hhmm(data.get("time")),
         )
 
 

@@ -56,6 +56,7 @@ class Search:
     features: tuple[str, ...] = ()
     date: date | None = None
     party: int | None = None
+    time: str | None = None  # HH:MM: free times around it
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ def _search(tokens: list[Token], today: date) -> Search:
     features: list[str] = []
     when: date | None = None
     party: int | None = None
+    at: str | None = None
     for token in tokens:
         if token.key == "group":
             group = _name_filter("group", token.value)
@@ -151,6 +153,8 @@ def _search(tokens: list[Token], today: date) -> Search:
             when = parse_date(token.value, today)
         elif token.key in ("party", "people", "guests"):
             party = parse_party(token.value)
+        elif token.key in ("time", "at"):
+            at = parse_time(token.value)
         elif token.key in ("venue", "name"):
             words.append(token.value)
         else:
@@ -162,7 +166,7 @@ def _search(tokens: list[Token], today: date) -> Search:
     joined = " ".join(words)
     if joined:
         joined = _name_filter("search words", joined)
-    return Search(joined, group, tuple(dict.fromkeys(features)), when, party)
+    return Search(joined, group, tuple(dict.fromkeys(features)), when, party, at)
 
 
 def _subscription_filter(tokens: list[Token]) -> SubscriptionFilter:
@@ -202,6 +206,26 @@ def parse_date(value: str, today: date) -> date:
     if parsed < today:
         raise ParseProblem(f"{parsed.isoformat()} is in the past. Pick today or a later date.")
     return parsed
+
+
+_CLOCK = re.compile(r"^(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2}))?\s*(?P<half>am|pm)?$")
+
+
+def parse_time(value: str) -> str:
+    """`19:00`, `19.30`, `19h30`, `7pm`, `7:30pm`, `noon` → "HH:MM"."""
+    lowered = value.strip().lower()
+    if lowered in ("noon", "midday"):
+        return "12:00"
+    match = _CLOCK.match(lowered)
+    hour = int(match["hour"]) if match else -1
+    minute = int(match["minute"] or 0) if match else -1
+    if match and match["half"]:
+        hour = hour % 12 + (12 if match["half"] == "pm" else 0) if 1 <= hour <= 12 else -1
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise ParseProblem(
+            f"I can't read the time “{_preview(value)}”. Use e.g. `time:19:00` or `time:7pm`."
+        )
+    return f"{hour:02d}:{minute:02d}"
 
 
 def parse_party(value: str) -> int:

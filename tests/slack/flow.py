@@ -11,6 +11,7 @@ import httpx
 from bot.config import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
 from bot.devtools.stack import LocalStack
 from bot.slack import ids
+from bot.slack.blocks.search import TIMES_LOADING_BLOCK
 
 WAIT = 15.0  # generous: every step crosses HTTP a few times on a busy 2-core machine
 
@@ -41,8 +42,16 @@ def section_text(message: dict[str, Any]) -> str:
     return "\n".join(parts) or message.get("text", "")
 
 
-async def search(stack: LocalStack, user: str, channel: str, text: str) -> dict[str, Any]:
-    """Run `/bookable <text>`; return the results message once it arrives."""
+def times_loading(message: dict[str, Any]) -> bool:
+    """Results whose free times are still being looked up (replaced in place once found)."""
+    return any(b.get("block_id") == TIMES_LOADING_BLOCK for b in message.get("blocks") or [])
+
+
+async def search(
+    stack: LocalStack, user: str, channel: str, text: str, *, filled: bool = True
+) -> dict[str, Any]:
+    """Run `/bookable <text>`; return the results message once it arrives (with `filled`,
+    once its free times have filled in)."""
     assert stack.driver is not None
     before = {m["ts"] for m in stack.fake.messages(channel)}
     response = await stack.driver.command(user, channel, text)
@@ -52,7 +61,7 @@ async def search(stack: LocalStack, user: str, channel: str, text: str) -> dict[
         fresh = [
             m for m in stack.fake.messages(channel)
             if m["ts"] not in before and m.get("ephemeral_to") == user
-            and not m["text"].startswith("Searching")
+            and not m["text"].startswith("Searching") and not (filled and times_loading(m))
         ]  # fmt: skip
         return fresh[-1] if fresh else None
 
@@ -60,11 +69,14 @@ async def search(stack: LocalStack, user: str, channel: str, text: str) -> dict[
 
 
 def venue_buttons(results: dict[str, Any], venue: str) -> list[dict[str, Any]]:
-    """Book buttons of the section whose text names `venue`."""
+    """Book buttons (times included) of the section whose text names `venue`: those in
+    the blocks after it, up to the next divider."""
     blocks = results["blocks"]
     for index, block in enumerate(blocks):
         if block["type"] == "section" and f"*{venue}*" in block["text"]["text"]:
-            return buttons({"blocks": [blocks[index + 1]]}, ids.BOOK_ACTION)
+            after = blocks[index + 1 :]
+            end = next((i for i, b in enumerate(after) if b["type"] == "divider"), len(after))
+            return buttons({"blocks": after[:end]}, ids.BOOK_ACTION)
     raise AssertionError(f"{venue} not in the results: {section_text(results)}")
 
 

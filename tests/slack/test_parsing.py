@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -107,7 +107,24 @@ def test_other_commands() -> None:
 
 
 def test_unknown_keys_in_search_stay_words() -> None:
-    assert parse("search cafe time:19") == Search(words="cafe time:19")
+    assert parse("search cafe mood:19") == Search(words="cafe mood:19")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("19:00", "19:00"), ("7pm", "19:00"), ("7:30pm", "19:30"), ("12am", "00:00"),
+     ("12pm", "12:00"), ("19h30", "19:30"), ("noon", "12:00"), ("9", "09:00")],
+)  # fmt: skip
+def test_search_time_forms(value: str, expected: str) -> None:
+    assert parse(f"search cafe date:tomorrow time:{value}") == Search(
+        words="cafe", date=TODAY + timedelta(days=1), time=expected
+    )
+
+
+@pytest.mark.parametrize("value", ["25:00", "13pm", "7:60", "soon", "0pm"])
+def test_unreadable_times_say_how_to_write_one(value: str) -> None:
+    result = parse(f"search cafe time:{value}")
+    assert isinstance(result, Help) and "time:7pm" in (result.problem or "")
 
 
 def test_unbalanced_quote_does_not_crash() -> None:

@@ -32,10 +32,12 @@ def post_to_response_url(ws: Workspace, token: str, payload: Any) -> dict[str, A
         ws.messages.update(record.channel_id, original.ts, changes=content)
         return {"warnings": warnings} if warnings else {}
     in_channel = payload.get("response_type") == "in_channel"
-    ws.messages.post(
+    posted = ws.messages.post(
         record.channel_id,
         **content,
         thread_ts=payload.get("thread_ts") or None,
         ephemeral_to=None if in_channel else record.user_id,
     )
+    if flag(payload, "replace_original") and record.message_ts is None:
+        record.message_ts = posted.ts  # what a later replace_original replaces, as in Slack
     return {"warnings": warnings} if warnings else {}

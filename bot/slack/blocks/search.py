@@ -1,24 +1,21 @@
-"""Search results: an ephemeral message, one section per venue, Book buttons, paging."""
+"""Search results: an ephemeral message, one section per venue, buttons, paging.
+
+With a date, each venue shows its free times as buttons (`bot.service.times`); the first
+answer shows meal buttons and "finding free times" (`loading`), and the filled one replaces
+it in place. Built as plain dicts: slack_sdk's block models cost the most CPU per search
+(bench/README.md, "Profile"); the limits they would check hold by construction (texts
+clipped, at most 5 venues and 8 buttons each, values bounded).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from slack_sdk.models.blocks import Block, ButtonElement
-
 from bot.bookable.models import Venue
+from bot.service.times import VenueTimes
 from bot.slack import ids
-from bot.slack.blocks.common import (
-    actions,
-    button,
-    context,
-    divider,
-    header,
-    human_date,
-    message,
-    section,
-)
+from bot.slack.blocks.common import BUTTON_TEXT, CONTEXT_TEXT, HEADER_TEXT, human_date, message
 from bot.slack.ids import BookRef, PageRef
 from bot.slack.mrkdwn import bold, clip_line, one_line, shorten
 
@@ -31,6 +28,47 @@ NAME_LIMIT = 100
 LINE_LIMIT = 100
 DESCRIPTION_LIMIT = 120
 BOOK_LABEL_LIMIT = 35
+TIME_PRODUCT_LIMIT = 25  # product name on a time button
+DEFAULT_PARTY = 2  # free times are looked up for this many when no party is given
+TIMES_LOADING_BLOCK = "times_loading"  # the context shown until times fill in
+TIMES_IN_MODAL = "Times load when you press Book: Bookable is busy right now."
+
+
+def _plain(raw: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip_line(raw, limit) or "-", "emoji": True}
+
+
+def _section(escaped: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": escaped[:3000] or " "}}
+
+
+def _context(escaped: str, block_id: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": escaped[:CONTEXT_TEXT] or " "}],
+    }
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def _button(raw: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    element = {
+        "type": "button",
+        "text": _plain(raw, BUTTON_TEXT),
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def _actions(elements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "actions", "elements": elements[:25]}
+
+
+DIVIDER: dict[str, Any] = {"type": "divider"}
 
 
 def describe_filters(ref: PageRef) -> str:
@@ -44,8 +82,10 @@ def describe_filters(ref: PageRef) -> str:
         parts.append("features " + ", ".join(clip_line(f, 40) for f in ref.features[:10]))
     if ref.date:
         parts.append(human_date(ref.date))
-    if ref.party:
-        parts.append(f"party of {ref.party}")
+    if ref.party or ref.date:
+        parts.append(f"party of {ref.party or DEFAULT_PARTY}")
+    if ref.time:
+        parts.append(f"around {ref.time}")
     return " · ".join(parts) or "all venues"
 
 
@@ -70,55 +110,131 @@ def venue_text(venue: Venue) -> str:
     return "\n".join(lines)
 
 
-def book_buttons(venue: Venue, ref: PageRef) -> list[ButtonElement]:
-    buttons: list[ButtonElement] = []
+def book_buttons(venue: Venue, ref: PageRef) -> list[dict[str, Any]]:
+    """A Book button per product (the modal loads its times)."""
+    buttons: list[dict[str, Any]] = []
     for product in venue.products:
         value = BookRef(venue.id, product.composite_id, ref.date, ref.party).encode()
         if len(value) > ids.MAX_BUTTON_VALUE:
             continue  # ids too long to carry; never cut an id
         label = "Book " + shorten(one_line(product.product_name or "a table"), BOOK_LABEL_LIMIT)
         action_id = f"{ids.BOOK_ACTION}:{len(buttons)}"
-        buttons.append(button(label, action_id, value, style="primary" if not buttons else None))
+        buttons.append(_button(label, action_id, value, "primary" if not buttons else None))
         if len(buttons) == MAX_PRODUCTS:
             break
     return buttons
 
 
-def page_buttons(ref: PageRef, *, has_next: bool) -> list[ButtonElement]:
-    buttons: list[ButtonElement] = []
+def time_buttons(found: VenueTimes, ref: PageRef) -> list[dict[str, Any]]:
+    """A button per free time (the modal opens with it chosen), then "More times" per
+    product shown, for a time that is not among them."""
+    venue, party = found.venue, ref.party or DEFAULT_PARTY
+    products = list(dict.fromkeys(t.composite_id for t in found.times))
+    names = {p.composite_id: p.product_name for p in venue.products}
+    buttons: list[dict[str, Any]] = []
+
+    def add(label: str, value: str, style: str | None = None) -> None:
+        if len(value) <= ids.MAX_BUTTON_VALUE:  # ids too long to carry; never cut an id
+            buttons.append(_button(label, f"{ids.BOOK_ACTION}:{len(buttons)}", value, style))
+
+    for free in found.times:
+        label = free.time
+        if len(products) > 1:
+            label += " · " + shorten(one_line(free.product_name or "Table"), TIME_PRODUCT_LIMIT)
+        if free.enquiry:
+            label += " · enquiry"
+        value = BookRef(venue.id, free.composite_id, ref.date, party, free.time).encode()
+        add(label, value, None if free.enquiry else "primary")
+    for composite_id in products[:MAX_PRODUCTS]:
+        name = one_line(names.get(composite_id) or "")
+        label = (
+            f"More {shorten(name, BOOK_LABEL_LIMIT)} times" if len(products) > 1 else "More times"
+        )
+        add(label, BookRef(venue.id, composite_id, ref.date, party).encode())
+    return buttons
+
+
+def nothing_free(found: VenueTimes, ref: PageRef) -> list[dict[str, Any]]:
+    """One line, with the next free day when known, and a button to pick another date."""
+    party = ref.party or DEFAULT_PARTY
+    on = human_date(ref.date) if ref.date else "that day"
+    line = f":no_entry_sign: Nothing free on {on} for {party}"
+    if ref.time:
+        line = f":no_entry_sign: Nothing free around {ref.time} on {on} for {party}"
+    if found.next_free:
+        line += f" · next free day: *{human_date(found.next_free)}*"
+    blocks = [_context(line)]
+    product = next(iter(found.venue.products), None)
+    value = (
+        BookRef(found.venue.id, product.composite_id, ref.date, party).encode() if product else ""
+    )
+    if product and len(value) <= ids.MAX_BUTTON_VALUE:
+        blocks.append(_actions([_button("Pick another date", f"{ids.BOOK_ACTION}:0", value)]))
+    return blocks
+
+
+def page_buttons(ref: PageRef, *, has_next: bool) -> list[dict[str, Any]]:
+    buttons: list[dict[str, Any]] = []
     if ref.page > 1:
         previous = PageRef(**{**ref.__dict__, "page": ref.page - 1})
-        buttons.append(button("◀ Previous", f"{ids.PAGE_ACTION}:prev", previous.encode()))
+        buttons.append(_button("◀ Previous", f"{ids.PAGE_ACTION}:prev", previous.encode()))
     if has_next:
         following = PageRef(**{**ref.__dict__, "page": ref.page + 1})
-        buttons.append(button("Next ▶", f"{ids.PAGE_ACTION}:next", following.encode()))
-    return [b for b in buttons if len(b.value or "") <= ids.MAX_BUTTON_VALUE]
+        buttons.append(_button("Next ▶", f"{ids.PAGE_ACTION}:next", following.encode()))
+    return [b for b in buttons if len(b["value"]) <= ids.MAX_BUTTON_VALUE]
 
 
-def search_results(venues: Sequence[Venue], ref: PageRef, *, has_next: bool) -> dict[str, Any]:
-    """The results page. Zero venues gives a helpful "nothing found" message instead."""
+def search_results(
+    venues: Sequence[Venue],
+    ref: PageRef,
+    *,
+    has_next: bool,
+    times: Sequence[VenueTimes] | None = None,
+    loading: bool = False,
+) -> dict[str, Any]:
+    """The results page. Zero venues gives a helpful "nothing found" message instead.
+
+    `times` (by venue, from `SearchTimes.for_venues`): free-time buttons; a venue whose
+    times are not known gets Book buttons and the page says times load in the modal.
+    `loading`: Book buttons and "finding free times" (replaced once the times are in).
+    """
     if not venues:
         return no_results(ref)
     shown = list(venues)[:PAGE_SIZE]
-    blocks: list[Block] = [
-        header("Venues" if not ref.words else f"Venues for “{ref.words}”"),
-        context(
-            f"{describe_filters(ref)} · page {ref.page}"
-            + (" · matched in venue descriptions" if ref.by_description else "")
-        ),
+    by_venue = {id(t.venue): t for t in times or ()}
+    unknown = (
+        ref.date is not None
+        and not loading
+        and any(not (found := by_venue.get(id(v))) or not found.known for v in shown)
+    )
+    summary = f"{describe_filters(ref)} · page {ref.page}"
+    if ref.by_description:
+        summary += " · matched in venue descriptions"
+    title = "Venues" if not ref.words else f"Venues for “{ref.words}”"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(title, HEADER_TEXT)},
+        _context(summary),
     ]
+    if loading:
+        blocks.append(_context(":hourglass: Finding free times…", TIMES_LOADING_BLOCK))
+    elif unknown:
+        blocks.append(_context(":clock3: " + TIMES_IN_MODAL))
     for venue in shown:
-        blocks.append(divider())
-        blocks.append(section(venue_text(venue)))
-        buttons = book_buttons(venue, ref)
+        blocks.append(DIVIDER)
+        blocks.append(_section(venue_text(venue)))
+        found = by_venue.get(id(venue))
+        if found is not None and found.known and not found.times:
+            blocks.extend(nothing_free(found, ref))
+            continue
+        buttons = time_buttons(found, ref) if found and found.known else book_buttons(venue, ref)
         if buttons:
-            blocks.append(actions(buttons))
+            blocks.append(_actions(buttons))
         else:
-            blocks.append(context("Not bookable through Bookable right now."))
+            blocks.append(_context("Not bookable through Bookable right now."))
     navigation = page_buttons(ref, has_next=has_next)
     if navigation:
-        blocks.append(divider())
-        blocks.append(actions(navigation))
+        blocks.append(DIVIDER)
+        blocks.append(_actions(navigation))
     names = ", ".join(clip_line(v.name, 60) for v in shown)
     return message(f"Venues: {names}", blocks)
 
@@ -133,7 +249,7 @@ def no_results(ref: PageRef) -> dict[str, Any]:
     if ref.page > 1:
         tips.insert(0, "• this page is empty: go back to page 1")
     text = f"No venues found for {describe_filters(ref)}."
-    return message(text, [section(text + "\nTry:\n" + "\n".join(tips))])
+    return message(text, [_section(text + "\nTry:\n" + "\n".join(tips))])
 
 
 def searching(ref: PageRef) -> str:

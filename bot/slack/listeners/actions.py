@@ -14,11 +14,12 @@ from bot.slack import ids
 from bot.slack.blocks.bookings import my_bookings
 from bot.slack.blocks.common import simple_message
 from bot.slack.blocks.modal import loading_view, message_view
-from bot.slack.blocks.search import PAGE_SIZE, search_results
+from bot.slack.blocks.search import PAGE_SIZE
 from bot.slack.cancellation import cancel_from_slack
 from bot.slack.form import read_state
 from bot.slack.ids import BookRef, ModalMeta, PageRef, StaleReference
 from bot.slack.listeners.modal_flow import default_values, fill_form
+from bot.slack.listeners.results import show_results
 from bot.slack.listeners.shared import (
     Respond,
     Shared,
@@ -56,9 +57,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
                 size=PAGE_SIZE,
                 by_description=ref.by_description,
             )
-            await tell(
-                respond, search_results(result.venues, ref, has_next=result.has_next), replace=True
-            )
+            await show_results(ctx, respond, result, ref)
         except Exception as error:
             await report_failure(error, respond, "search page")
 
@@ -95,10 +94,15 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             return
         view = opened.get("view") or {}
         shared.views.saw(view)
-        await _load_form(client, meta, view, user_of(body))
+        await _load_form(client, meta, view, user_of(body), wanted_time=ref.time)
 
     async def _load_form(
-        client: AsyncWebClient, meta: ModalMeta, view: dict[str, Any], user_id: str
+        client: AsyncWebClient,
+        meta: ModalMeta,
+        view: dict[str, Any],
+        user_id: str,
+        *,
+        wanted_time: str | None = None,
     ) -> None:
         view_id = view.get("id", "")
         ticket = shared.views.begin(view_id)
@@ -106,7 +110,9 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             profile = await shared.users.get(user_id, client)
             meta.tz = profile.tz if profile else None
             values = default_values(meta, today_in(meta.tz), profile)
-            form = await fill_form(ctx, meta, values)
+            # A time button's time, on the day it was shown for (not if that day is past).
+            wanted = wanted_time if values.date == meta.date else None
+            form = await fill_form(ctx, meta, values, wanted_time=wanted)
         except Exception as error:
             form = message_view(meta, failure_text(error, "loading the booking form"))
         await shared.views.update(client, view_id, form, view_hash=view.get("hash"), ticket=ticket)

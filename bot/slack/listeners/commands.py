@@ -14,9 +14,10 @@ from bot.slack import ids
 from bot.slack.blocks import subscriptions as subscription_blocks
 from bot.slack.blocks.bookings import my_bookings
 from bot.slack.blocks.help import help_message
-from bot.slack.blocks.search import PAGE_SIZE, search_results, searching
+from bot.slack.blocks.search import PAGE_SIZE, searching
 from bot.slack.followups import BUSY_TEXT
 from bot.slack.ids import PageRef
+from bot.slack.listeners.results import show_results
 from bot.slack.listeners.shared import (
     Respond,
     Shared,
@@ -95,8 +96,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             words=ref.words, group=ref.group, features=ref.features, page=1, size=PAGE_SIZE
         )
         ref = PageRef(**{**ref.__dict__, "by_description": result.matched_description})
-        page = search_results(result.venues, ref, has_next=result.has_next)
-        await tell(respond, page, replace=True)
+        await show_results(ctx, respond, result, ref)
 
     async def _change_subscription(
         parsed: Subscribe | Unsubscribe, team: str, channel: str, user: str
@@ -121,4 +121,5 @@ def _page_ref(search: Search) -> PageRef:
         date=search.date,
         party=search.party,
         page=1,
+        time=search.time,
     )

@@ -8,12 +8,13 @@ from datetime import date
 from typing import Any
 
 from bot.bookable.errors import BookableError
-from bot.bookable.models import Venue
+from bot.bookable.models import SlotType, Venue
 from bot.context import AppContext
 from bot.slack import ids
+from bot.slack.blocks.common import human_date
 from bot.slack.blocks.modal import FormState, booking_form
 from bot.slack.form import FormInput
-from bot.slack.ids import ModalMeta
+from bot.slack.ids import ModalMeta, slot_value
 from bot.slack.listeners.shared import failure_text, log
 from bot.slack.parsing import MAX_PARTY, MIN_PARTY
 from bot.slack.user_errors import explain
@@ -48,11 +49,13 @@ async def form_state(
     venue: Venue | None = None,
     notices: dict[str, str] | None = None,
     notice: str | None = None,
+    wanted_time: str | None = None,
 ) -> FormState:
     """Live availability for the values' date and party size, as a form state.
 
     Bookable failures become a notice in the form (under the date when they are about
-    the date), so the user can change the date or try again.
+    the date), so the user can change the date or try again. `wanted_time` (a time button
+    in the results) is chosen if it is still free, else the form says it is gone.
     """
     state = FormState(values=values, venue=venue, notice=notice, field_notices=dict(notices or {}))
     party = values.party_size()
@@ -69,6 +72,8 @@ async def form_state(
         state.availability = await ctx.booking.availability(
             meta.composite_id, on=values.date, party=party
         )
+        if wanted_time:
+            choose_time(state, wanted_time, values.date, party)
     except Exception as error:
         text = failure_text(error, f"availability for {meta.composite_id}")
         where = explain(error).field if isinstance(error, BookableError) else None
@@ -79,6 +84,21 @@ async def form_state(
     return state
 
 
+def choose_time(state: FormState, wanted: str, on: date, party: int) -> None:
+    """Select the slot at `wanted` (HH:MM), or say under the times that it is gone."""
+    available = state.availability.times if state.availability is not None else []
+    slot = next(
+        (s for s in available if s.time[:5] == wanted and s.type is not SlotType.UNKNOWN), None
+    )
+    if slot is not None:
+        state.values.slot = slot_value(slot.time, slot.type.value, on, party)
+    else:
+        state.field_notices.setdefault(
+            ids.SLOT.block_id,
+            f"{wanted} on {human_date(on)} is no longer free. Pick another time.",
+        )
+
+
 async def fill_form(
     ctx: AppContext,
     meta: ModalMeta,
@@ -86,11 +106,13 @@ async def fill_form(
     *,
     notices: dict[str, str] | None = None,
     notice: str | None = None,
+    wanted_time: str | None = None,
 ) -> dict[str, Any]:
     """Venue and availability in parallel, then the form view. `notice` and `notices` are
     escaped text for the top of the form and under inputs (by block id)."""
     venue, state = await asyncio.gather(
-        load_venue(ctx, meta), form_state(ctx, meta, values, notices=notices, notice=notice)
+        load_venue(ctx, meta),
+        form_state(ctx, meta, values, notices=notices, notice=notice, wanted_time=wanted_time),
     )
     apply_venue(meta, venue)
     state.venue = venue
