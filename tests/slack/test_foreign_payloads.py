@@ -32,6 +32,10 @@ def _tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
         ("book_product:0", "not json at all"),
         ("book_product:0", '{"p":"x","d":"2024-02-30"}'),
         ("book_product:0", '{"p":"x","n":"four"}'),
+        ("book_product:0", '{"p":"x","d":"2030-01-02","n":2,"t":"25:99"}'),  # a forged time
+        ("book_product:0", '{"p":"x","t":"19:00"}'),  # a time without its date
+        ("book_product:0", '{"p":"x","d":"2030-01-02","t":1900}'),
+        ("search_page:next", '{"words":"x","time":"7pm"}'),
         ("search_page:next", '{"features":7}'),
         ("search_page:next", '{"words":"x","party":true}'),
         ("search_page:next", "[1, 2]"),

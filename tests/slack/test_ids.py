@@ -62,7 +62,17 @@ def test_slot_value_fits_an_option_and_round_trips() -> None:
 _FOREIGN = ["", "nope", "[]", "null", '{"p": 5}', '{"p": "x", "d": "2024-13-01"}',
             '{"p": "x", "n": "2"}', '{"features": "abc"}', '{"page": "2"}',
             '{"key": "k"}', '{"key": "k", "composite_id": "c", "party": [1]}',
-            '{"t": "19:00", "y": "booking", "d": "2030-01-01", "n": "x"}']  # fmt: skip
+            '{"t": "19:00", "y": "booking", "d": "2030-01-01", "n": "x"}',
+            '{"p": "x", "d": "2030-01-01", "t": "7pm"}', '{"p": "x", "t": "19:00"}',
+            '{"p": "x", "d": "2030-01-01", "t": "24:00"}', '{"time": "19:00:00"}']  # fmt: skip
+
+
+def test_a_time_button_reference_round_trips_compactly() -> None:
+    ref = BookRef("v" * 32, "29|CO|" + "a" * 32 + "|" + "b" * 24, date(2030, 1, 2), 4, "19:30")
+    assert BookRef.decode(ref.encode()) == ref
+    assert ref.encode().endswith(',"n":4,"t":"19:30"}')
+    page = PageRef(words="x", date=date(2030, 1, 2), time="07:05")
+    assert PageRef.decode(page.encode()) == page
 
 
 @pytest.mark.parametrize("decoder", [BookRef.decode, PageRef.decode, ModalMeta.decode,
