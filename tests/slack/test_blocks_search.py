@@ -2,9 +2,16 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
+from bot.service.times import FreeTime, VenueTimes
 from bot.slack import ids
-from bot.slack.blocks.search import PAGE_SIZE, search_results
+from bot.slack.blocks.search import (
+    PAGE_SIZE,
+    TIMES_IN_MODAL,
+    TIMES_LOADING_BLOCK,
+    search_results,
+)
 from bot.slack.ids import BookRef, PageRef
 
 from .conftest import HOSTILE, LONG_HOSTILE, make_venue
@@ -88,3 +95,75 @@ def test_ids_too_long_for_a_button_are_skipped_not_cut() -> None:
     assert_valid_message(message)
     values = [BookRef.decode(b["value"]).composite_id for b in _buttons(message)]
     assert values == [venue.products[1].composite_id]
+
+
+def _times_for(venue: Any, *slots: tuple[int, str, bool]) -> VenueTimes:
+    """(product index, HH:MM, enquiry) per free time."""
+    return VenueTimes(
+        venue,
+        [
+            FreeTime(venue.products[p].composite_id, venue.products[p].product_name, t, e)
+            for p, t, e in slots
+        ],
+    )
+
+
+def test_free_times_are_buttons_that_carry_their_time() -> None:
+    venue = make_venue(0, products=2)
+    ref = PageRef(words="venue", date=date(2030, 8, 15), party=4, time="19:00")
+    found = _times_for(venue, (0, "18:30", False), (1, "19:00", True), (0, "19:30", False))
+    message = search_results([venue], ref, has_next=False, times=[found])
+    assert_valid_message(message)
+    buttons = _buttons(message)
+    labels = [b["text"]["text"] for b in buttons]
+    assert labels[:3] == ["18:30 · Dinner 0", "19:00 · Dinner 1 · enquiry", "19:30 · Dinner 0"]
+    assert labels[3:] == ["More Dinner 0 times"]
+    assert [b.get("style") for b in buttons[:3]] == ["primary", None, "primary"]
+    refs = [BookRef.decode(b["value"]) for b in buttons]
+    # the venue id is left out when the compositeId says it (a shorter value)
+    assert refs[1] == BookRef(None, venue.products[1].composite_id, ref.date, 4, "19:00")
+    assert refs[3].time is None and refs[3].composite_id == venue.products[0].composite_id
+    assert len({b["action_id"] for b in buttons}) == len(buttons)  # unique in the block
+    assert "around 19:00" in texts(message) and TIMES_IN_MODAL not in texts(message)
+
+
+def test_loading_then_unknown_venues_fall_back_to_book_buttons() -> None:
+    venues = [make_venue(0), make_venue(1)]
+    ref = PageRef(date=date(2030, 8, 15))
+    loading = search_results(venues, ref, has_next=False, loading=True)
+    assert_valid_message(loading)
+    assert any(b.get("block_id") == TIMES_LOADING_BLOCK for b in loading["blocks"])
+    assert "party of 2" in texts(loading)
+    known = _times_for(venues[0], (0, "12:00", False))
+    filled = search_results(
+        venues, ref, has_next=False, times=[known, VenueTimes(venues[1], known=False)]
+    )
+    assert_valid_message(filled)
+    assert TIMES_IN_MODAL in texts(filled)
+    labels = [b["text"]["text"] for b in _buttons(filled)]
+    assert labels == ["12:00", "More times", "Book Dinner 0", "Book Dinner 1"]
+
+
+def test_nothing_free_is_one_line_with_the_next_free_day() -> None:
+    venue = make_venue(0, name=HOSTILE)
+    ref = PageRef(date=date(2030, 8, 15), party=3)
+    found = VenueTimes(venue, [], next_free=date(2030, 8, 17))
+    message = search_results([venue], ref, has_next=False, times=[found])
+    assert_valid_message(message)
+    assert "Nothing free on Thu 15 Aug 2030 for 3 · next free day: *Sat 17 Aug 2030*" in texts(
+        message
+    )
+    [pick] = _buttons(message)
+    assert pick["text"]["text"] == "Pick another date"
+
+
+def test_time_buttons_with_hostile_long_names_stay_within_limits() -> None:
+    venues = [make_venue(i, name=LONG_HOSTILE, products=3, text=LONG_HOSTILE) for i in range(5)]
+    ref = PageRef(words=LONG_HOSTILE[:100], date=date(2030, 8, 15), party=50, time="23:59")
+    times = [
+        _times_for(v, *[(i % 3, f"2{i % 4}:{i:02d}", i % 2 == 0) for i in range(5)]) for v in venues
+    ]
+    message = search_results(venues, ref, has_next=True, times=times)
+    assert_valid_message(message)
+    assert len(json.dumps(message["blocks"], ensure_ascii=False)) < 12_000
+    assert all(len(b["text"]["text"]) <= 75 for b in _buttons(message))

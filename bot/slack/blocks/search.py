@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.bookable.models import Venue
 from bot.service.times import VenueTimes
+from bot.service.venues import venue_key
 from bot.slack import ids
 from bot.slack.blocks.common import BUTTON_TEXT, CONTEXT_TEXT, HEADER_TEXT, human_date, message
 from bot.slack.ids import BookRef, PageRef
@@ -28,14 +29,14 @@ NAME_LIMIT = 100
 LINE_LIMIT = 100
 DESCRIPTION_LIMIT = 120
 BOOK_LABEL_LIMIT = 35
-TIME_PRODUCT_LIMIT = 25  # product name on a time button
+TIME_PRODUCT_LIMIT = 20  # product name on a time button
 DEFAULT_PARTY = 2  # free times are looked up for this many when no party is given
 TIMES_LOADING_BLOCK = "times_loading"  # the context shown until times fill in
 TIMES_IN_MODAL = "Times load when you press Book: Bookable is busy right now."
 
 
 def _plain(raw: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": clip_line(raw, limit) or "-", "emoji": True}
+    return {"type": "plain_text", "text": clip_line(raw, limit) or "-"}
 
 
 def _section(escaped: str) -> dict[str, Any]:
@@ -126,8 +127,8 @@ def book_buttons(venue: Venue, ref: PageRef) -> list[dict[str, Any]]:
 
 
 def time_buttons(found: VenueTimes, ref: PageRef) -> list[dict[str, Any]]:
-    """A button per free time (the modal opens with it chosen), then "More times" per
-    product shown, for a time that is not among them."""
+    """A button per free time (the modal opens with it chosen), then "More times" (the
+    modal with no time chosen). Each modal lists every time of its product that day."""
     venue, party = found.venue, ref.party or DEFAULT_PARTY
     products = list(dict.fromkeys(t.composite_id for t in found.times))
     names = {p.composite_id: p.product_name for p in venue.products}
@@ -137,20 +138,23 @@ def time_buttons(found: VenueTimes, ref: PageRef) -> list[dict[str, Any]]:
         if len(value) <= ids.MAX_BUTTON_VALUE:  # ids too long to carry; never cut an id
             buttons.append(_button(label, f"{ids.BOOK_ACTION}:{len(buttons)}", value, style))
 
+    def own_id(composite_id: str) -> str | None:
+        """The venue id, unless the compositeId already says it (a shorter value)."""
+        return None if venue.id == venue_key(composite_id) else venue.id
+
     for free in found.times:
         label = free.time
         if len(products) > 1:
             label += " · " + shorten(one_line(free.product_name or "Table"), TIME_PRODUCT_LIMIT)
         if free.enquiry:
             label += " · enquiry"
-        value = BookRef(venue.id, free.composite_id, ref.date, party, free.time).encode()
-        add(label, value, None if free.enquiry else "primary")
-    for composite_id in products[:MAX_PRODUCTS]:
-        name = one_line(names.get(composite_id) or "")
-        label = (
-            f"More {shorten(name, BOOK_LABEL_LIMIT)} times" if len(products) > 1 else "More times"
-        )
-        add(label, BookRef(venue.id, composite_id, ref.date, party).encode())
+        value = BookRef(own_id(free.composite_id), free.composite_id, ref.date, party, free.time)
+        add(label, value.encode(), None if free.enquiry else "primary")
+    if products:  # every time button's modal lists all its product's times; this one, too
+        first = products[0]
+        name = one_line(names.get(first) or "")
+        label = f"More {shorten(name, TIME_PRODUCT_LIMIT)} times" if len(products) > 1 else ""
+        add(label or "More times", BookRef(own_id(first), first, ref.date, party).encode())
     return buttons
 
 
