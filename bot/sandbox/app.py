@@ -14,6 +14,7 @@ from starlette.routing import Route
 from bot.sandbox.auth import Gateway
 from bot.sandbox.bookings import BookingApi
 from bot.sandbox.control import ControlApi
+from bot.sandbox.feeds import FEED_PATH, FeedApi
 from bot.sandbox.problems import Problem
 from bot.sandbox.state import SandboxConfig, SandboxState
 from bot.sandbox.venues import VenueApi
@@ -34,6 +35,7 @@ def create_sandbox_app(state: SandboxState | None = None) -> Starlette:
     bookings = BookingApi(state, venues)
     hooks = WebhookApi(state)
     control = ControlApi(state)
+    feeds = FeedApi(state)
     guard = gate.guard
     booking_path = "/venues/bookings/{bookingId}"
     routes = [
@@ -49,6 +51,7 @@ def create_sandbox_app(state: SandboxState | None = None) -> Starlette:
         Route("/webhooks", guard(MANAGE_WEBHOOKS, hooks.update), methods=["PUT"]),
         Route("/webhooks", guard(MANAGE_WEBHOOKS, hooks.delete), methods=["DELETE"]),
         Route("/webhooks/test", guard(MANAGE_WEBHOOKS, hooks.test), methods=["POST"]),
+        Route(FEED_PATH, feeds.feed, methods=["GET"]),  # no token, no rate limit (§9)
         Route("/_control/state", control.snapshot, methods=["GET"]),
         Route("/_control/knobs", control.knobs, methods=["POST"]),
         Route("/_control/clock", control.clock, methods=["POST"]),

@@ -60,6 +60,7 @@ class KnobUpdate(BaseModel):
     problem_minimal: bool | None = None
     rate_limit_reset_header: bool | None = None
     retry_after_header: bool | None = None
+    feeds: bool | None = None  # products' feedUrl served (shape guessed) or null
 
     @field_validator("webhook_omit")
     @classmethod
@@ -82,6 +83,7 @@ _PLAIN_KNOBS = (
     "problem_minimal",
     "rate_limit_reset_header",
     "retry_after_header",
+    "feeds",
 )
 
 

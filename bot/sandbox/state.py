@@ -77,6 +77,10 @@ class SandboxConfig(BaseModel):
     problem_minimal: bool = False  # ProblemDetails without `code` and `isRetryable`
     rate_limit_reset_header: bool = True  # X-RateLimit-Reset (documented on every answer)
     retry_after_header: bool = False  # Retry-After on a 429 (undocumented)
+    # Products' `feedUrl`: null (documented: "null until the first feed exists"), or a URL
+    # the sandbox serves. The feed's JSON is NOT DOCUMENTED: its shape is the sandbox's
+    # guess (bot/sandbox/feeds.py), which the app reads tolerantly.
+    feeds: bool = False
 
     @field_validator("webhook_omit")
     @classmethod
@@ -107,6 +111,7 @@ class Knobs:
     problem_minimal: bool = False
     rate_limit_reset_header: bool = True
     retry_after_header: bool = False
+    feeds: bool = False
 
     @classmethod
     def from_config(cls, config: SandboxConfig) -> Knobs:
@@ -125,6 +130,7 @@ class Knobs:
             problem_minimal=config.problem_minimal,
             rate_limit_reset_header=config.rate_limit_reset_header,
             retry_after_header=config.retry_after_header,
+            feeds=config.feeds,
         )
 
     def webhook_variant(self) -> WebhookVariant:

@@ -19,6 +19,7 @@ from bot.sandbox.availability import (
     shape_spaces,
     venue_today,
 )
+from bot.sandbox.feeds import feed_url
 from bot.sandbox.parsing import parse_date, parse_int
 from bot.sandbox.problems import PRODUCT_NOT_FOUND, VENUE_NOT_FOUND, Problem, invalid
 from bot.sandbox.seed import SeedVenue
@@ -113,7 +114,9 @@ class VenueApi:
             params.get("size"), "size", low=1, high=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE
         )
         found = [
-            self._shown(v) for v in self.state.catalogue.venues if _matches(v, text, features, days)
+            self._shown(v, request)
+            for v in self.state.catalogue.venues
+            if _matches(v, text, features, days)
         ]
         chunk = found[(page - 1) * size : page * size]
         info = {
@@ -129,14 +132,22 @@ class VenueApi:
         venue = self.state.find_venue(venue_id) or self._by_hex(venue_id)
         if venue is None:
             raise Problem(404, VENUE_NOT_FOUND, f"No venue with id {venue_id!r}.")
-        return JSONResponse(self._shown(venue))
+        return JSONResponse(self._shown(venue, request))
 
-    def _shown(self, venue: SeedVenue) -> dict[str, Any]:
+    def _shown(self, venue: SeedVenue, request: Request) -> dict[str, Any]:
         """A venue as the API shows it: Bookable documents no venue id field, so it is left
-        out unless the `venue_ids` knob asks for it (the app derives it from compositeIds)."""
-        if self.state.knobs.venue_ids:
-            return venue.data
-        return {key: value for key, value in venue.data.items() if key != "id"}
+        out unless the `venue_ids` knob asks for it (the app derives it from compositeIds).
+        Products' `feedUrl` is null unless the `feeds` knob is on (bot/sandbox/feeds.py)."""
+        knobs = self.state.knobs
+        shown = (
+            venue.data if knobs.venue_ids else {k: v for k, v in venue.data.items() if k != "id"}
+        )
+        if not knobs.feeds:
+            return shown
+        products = [
+            {**p, "feedUrl": feed_url(request, p["compositeId"])} for p in venue.data["products"]
+        ]
+        return {**shown, "products": products}
 
     def _by_hex(self, venue_hex: str) -> SeedVenue | None:
         for venue in self.state.catalogue.venues:

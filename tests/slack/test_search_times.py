@@ -4,10 +4,12 @@ in place, and a rate budget that degrades to Book buttons without anyone seeing 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from bot.devtools.stack import LocalStack
 from bot.slack import ids
+from bot.slack.blocks.common import human_date
 from bot.slack.blocks.search import TIMES_IN_MODAL
 from bot.slack.ids import BookRef, SlotChoice
 
@@ -202,3 +204,41 @@ async def test_a_429_from_bookable_degrades_without_an_error(stack: LocalStack) 
     assert TIMES_IN_MODAL in section_text(results)
     assert venue_buttons(results, "Dishoom Covent Garden")
     _no_error_shown(stack)
+
+
+async def test_feeds_answer_results_without_live_calls_and_give_the_next_free_day(
+    stack: LocalStack,
+) -> None:
+    stack.sandbox_control("knobs", {"feeds": True})
+    saturday = next_weekday(SATURDAY)
+    results = await search(stack, USER, CHANNEL, f"search hawksmoor date:{saturday} time:19:00")
+    text = section_text(results)
+    # Guildhall is closed at weekends: its feed knows the next day it has a table.
+    monday = saturday + timedelta(days=2)
+    assert f"next free day: *{human_date(monday)}*" in text
+    # Seven Dials takes only enquiries for Saturday dinner, and says so.
+    labels = _labels(venue_buttons(results, "Hawksmoor Seven Dials"))
+    assert any(label.endswith("· enquiry") for label in labels)
+    asked = [r for r in stack.sandbox_state()["received"] if r["path"].endswith("/availability")]
+    assert asked == []  # feeds are outside the rate limit; live calls are for the modal
+    # The modal still asks live availability right before booking.
+    [first, *_] = venue_buttons(results, "Hawksmoor Seven Dials")
+    await _click(stack, results, first)
+    await wait_for_form(stack, USER)
+    asked = [r for r in stack.sandbox_state()["received"] if r["path"].endswith("/availability")]
+    assert len(asked) == 1
+
+
+async def test_a_feed_that_cannot_be_read_falls_back_to_live_availability(
+    stack: LocalStack,
+) -> None:
+    broken = f"{stack.sandbox_url}/_feeds/0/none/none.json.gz"  # a 404
+    stack.sandbox_control(
+        "venues",
+        {"name": "Feedless Bistro", "products": [{"productName": "Dinner", "feedUrl": broken}]},
+    )
+    on = next_weekday(WEDNESDAY)
+    results = await search(stack, USER, CHANNEL, f"search feedless date:{on}")
+    assert _times(venue_buttons(results, "Feedless Bistro"))
+    asked = [r for r in stack.sandbox_state()["received"] if r["path"].endswith("/availability")]
+    assert len(asked) == 1
