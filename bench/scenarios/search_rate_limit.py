@@ -5,14 +5,24 @@ Bookable calls the app made.
 
 A user "saw an error" when any of their searches ended in a message that is neither a
 results page ("Venues: …") nor "No venues found …", or never got an answer at all.
+
+Every other search asks "where can we eat on Friday around 7?" (`date:friday time:7pm`), so
+its results fill in free times (`bot/service/times.py`): the row "availability calls per
+search" counts the live availability calls the app made (its own /metrics) per search,
+once every result has filled in; the cache, coalescing and per-minute budget keep it low,
+and a spent budget shows Book buttons, never an error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import json
+import math
 import random
 import time
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.context import BenchContext
 from bench.controls import FakeSlackControl
@@ -20,11 +30,16 @@ from bench.delivery import RESULT_PREFIXES
 from bench.load import open_loop
 from bench.report import Metric, ScenarioResult
 from bench.workload import CHANNEL, QUERIES, TrafficBuilder, mint, to_target, user_ids
+from bot.config import Settings
+from bot.slack.blocks.search import TIMES_IN_MODAL, TIMES_LOADING_BLOCK
 
 NAME = "search under rate limit"
 SEARCHES = 300
 USERS = 100
 SANDBOX_LATENCY_MS = 150  # a realistic Bookable round trip, so coalescing has work to do
+WHEN = " date:friday time:7pm"  # added to every other search: free times in its results
+AVAILABILITY_ROUTE = "/venues/{compositeId}/availability"
+BUDGET = Settings.model_fields["search_times_budget"].default  # live calls a minute
 
 
 async def run(ctx: BenchContext) -> ScenarioResult:
@@ -37,7 +52,10 @@ async def run(ctx: BenchContext) -> ScenarioResult:
         limit = int((await sandbox_ctl.state())["knobs"]["rate_limit"])
         users = user_ids(USERS)
         chooser = random.Random(11)
-        plan = [(users[i % USERS], chooser.choice(QUERIES)) for i in range(SEARCHES)]
+        plan = [
+            (users[i % USERS], chooser.choice(QUERIES) + (WHEN if i % 2 else ""))
+            for i in range(SEARCHES)
+        ]
         chooser.shuffle(plan)
         minted = await mint(fake_ctl, users, SEARCHES // USERS + 1, triggers=False)
         builder = TrafficBuilder()
@@ -48,7 +66,9 @@ async def run(ctx: BenchContext) -> ScenarioResult:
             ctx.session, to_target(signed, f"{app.url}/slack/events"), SEARCHES / seconds
         )
         answers = await _final_answers(fake_ctl, expected=SEARCHES, within=90.0)
+        fell_back = await _times_filled(fake_ctl, within=60.0)
         _, calls_after = await sandbox_ctl.counters()
+        availability_calls = await _availability_calls(ctx, app.url)
         per_user = collections.Counter(user for user, _ in plan)
         errors = _users_with_errors(answers, per_user)
         bookable_calls = calls_after - calls_before
@@ -65,6 +85,14 @@ async def run(ctx: BenchContext) -> ScenarioResult:
                 f"<= {limit}/min limit", None,
                 "baseline: one call per search (no cache, no coalescing)",
             ),
+            Metric(
+                "search: availability calls per search", availability_calls / SEARCHES,
+                None, "calls/search", f"<= {BUDGET}/min budget, 0 users saw an error",
+                not errors and availability_calls <= BUDGET * (math.ceil(seconds / 60) + 1),
+                f"{availability_calls} live availability calls for {SEARCHES} searches, half "
+                f"with `{WHEN.strip()}`; {fell_back} of those results showed Book buttons "
+                f"(budget spent: times load in the modal); {len(errors)} users saw an error",
+            ),
         ]  # fmt: skip
         result.details = {
             "acks": run_result.status_counts(),
@@ -73,6 +101,7 @@ async def run(ctx: BenchContext) -> ScenarioResult:
             "users_with_errors": sorted(errors)[:20],
             "error_texts": _samples(answers),
             "bookable_calls": bookable_calls,
+            "availability_calls": availability_calls,
         }
         return result
     finally:
@@ -94,6 +123,32 @@ async def _final_answers(
             break
         await asyncio.sleep(0.5)
     return dict(by_user)
+
+
+async def _times_filled(fake: FakeSlackControl, *, within: float) -> int:
+    """Wait until no results message still says its free times are loading; return how
+    many results fell back to Book buttons ("times load in the modal")."""
+    deadline = time.monotonic() + within
+    while True:
+        blocks = [json.dumps(m.get("blocks") or []) for m in await fake.messages(CHANNEL)]
+        if time.monotonic() > deadline or not any(TIMES_LOADING_BLOCK in b for b in blocks):
+            return sum(TIMES_IN_MODAL in b for b in blocks)
+        await asyncio.sleep(0.5)
+
+
+async def _availability_calls(ctx: BenchContext, app_url: str) -> int:
+    """Live availability calls the app made (`bookable_api_calls_total`, every status)."""
+    async with ctx.session.get(f"{app_url}/metrics") as response:
+        text = await response.text()
+    return int(
+        sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "bookable_api_calls_total"
+            and sample.labels.get("route") == AVAILABILITY_ROUTE
+        )
+    )
 
 
 def _users_with_errors(
