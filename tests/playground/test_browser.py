@@ -114,3 +114,36 @@ def test_search_book_confirm_cancel(playground: Playground, browser: Any, artifa
     page.screenshot(path=artifacts / "playground-thread.png")
     assert not errors, errors
     assert not outside, outside
+
+
+def test_a_time_button_opens_the_modal_with_that_time(
+    playground: Playground, browser: Any, artifacts: Path
+) -> None:
+    errors: list[str] = []
+    outside: list[str] = []
+    page = open_page(browser, playground.url, outside)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    expect(page.locator("#channel-title")).to_have_text("# general")
+
+    # the results come at once, then fill in each venue's free times around 7pm in place
+    page.fill(
+        "#composer-input", f"/bookable search dishoom covent date:{next_wednesday()} time:7pm"
+    )
+    page.press("#composer-input", "Enter")
+    venue = page.locator(".block.section", has_text="Dishoom Covent Garden").first
+    expect(venue).to_be_visible()
+    buttons = venue.locator("xpath=following-sibling::div[contains(@class,'actions')][1]")
+    seven = buttons.get_by_role("button", name=re.compile(r"^19:00"))
+    expect(seven).to_be_visible()
+    expect(page.get_by_text("Finding free times")).to_have_count(0)
+    page.screenshot(path=artifacts / "playground-search-times.png")
+
+    # pressing 19:00 opens the booking modal with 19:00 already chosen
+    seven.click()
+    modal = page.get_by_role("dialog", name="Book a table")
+    times = modal.locator(".block.input", has_text="Time on")
+    expect(times).to_contain_text("for 2")
+    expect(times.locator("select option:checked")).to_have_text("19:00")
+    page.screenshot(path=artifacts / "playground-time-preselected.png")
+    assert not errors, errors
+    assert not outside, outside

@@ -118,7 +118,7 @@ def test_free_times_are_buttons_that_carry_their_time() -> None:
     labels = [b["text"]["text"] for b in buttons]
     assert labels[:3] == ["18:30 · Dinner 0", "19:00 · Dinner 1 · enquiry", "19:30 · Dinner 0"]
     assert labels[3:] == ["More Dinner 0 times"]
-    assert [b.get("style") for b in buttons[:3]] == ["primary", None, "primary"]
+    assert [b.get("style") for b in buttons] == [None, "primary", None, None]  # nearest 19:00
     refs = [BookRef.decode(b["value"]) for b in buttons]
     # the venue id is left out when the compositeId says it (a shorter value)
     assert refs[1] == BookRef(None, venue.products[1].composite_id, ref.date, 4, "19:00")

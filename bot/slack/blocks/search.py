@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.bookable.models import Venue
-from bot.service.times import VenueTimes
+from bot.service.times import VenueTimes, minutes
 from bot.service.venues import venue_key
 from bot.slack import ids
 from bot.slack.blocks.common import BUTTON_TEXT, CONTEXT_TEXT, HEADER_TEXT, human_date, message
@@ -142,6 +142,13 @@ def time_buttons(found: VenueTimes, ref: PageRef) -> list[dict[str, Any]]:
         """The venue id, unless the compositeId already says it (a shorter value)."""
         return None if venue.id == venue_key(composite_id) else venue.id
 
+    # One primary button (Slack's guidance): the time nearest the one asked for, else the first.
+    wanted = minutes(ref.time) if ref.time else None
+    best = min(
+        found.times,
+        key=lambda t: abs((minutes(t.time) or 0) - wanted) if wanted is not None else 0,
+        default=None,
+    )
     for free in found.times:
         label = free.time
         if len(products) > 1:
@@ -149,7 +156,7 @@ def time_buttons(found: VenueTimes, ref: PageRef) -> list[dict[str, Any]]:
         if free.enquiry:
             label += " · enquiry"
         value = BookRef(own_id(free.composite_id), free.composite_id, ref.date, party, free.time)
-        add(label, value.encode(), None if free.enquiry else "primary")
+        add(label, value.encode(), "primary" if free is best else None)
     if products:  # every time button's modal lists all its product's times; this one, too
         first = products[0]
         name = one_line(names.get(first) or "")
