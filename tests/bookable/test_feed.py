@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.bookable.feed import FeedSlot, feed_days, read_feed
+from bot.bookable.feed import MAX_FEED_BYTES, FeedSlot, feed_days, read_feed
 from bot.bookable.models import SlotType
 
 DAY, NEXT = date(2030, 8, 15), date(2030, 8, 16)
@@ -71,3 +71,14 @@ async def test_a_feed_is_read_gzipped_either_way(content_encoding: bool) -> None
     async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
         data = await read_feed(http, "https://feeds.example/29/abc/def.json.gz")
     assert data == {"2030-08-15": ["19:00"]}
+
+
+async def test_a_feed_that_unpacks_too_large_is_refused() -> None:
+    bomb = gzip.compress(b" " * (MAX_FEED_BYTES + 1))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=bomb)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        with pytest.raises(ValueError, match="too large"):
+            await read_feed(http, "https://feeds.example/bomb.json.gz")

@@ -17,6 +17,7 @@ from .flow import (
     WAIT,
     block,
     book_directly,
+    buttons,
     next_weekday,
     search,
     section_text,
@@ -161,12 +162,13 @@ async def test_results_appear_at_once_then_fill_in_place(stack: LocalStack) -> N
     assert answers[-1].args.get("replace_original") is True
 
 
+ERROR_WORDS = ("went wrong", "rate limit", "429", "too many", "try again", "isn't answering")
+
+
 def _no_error_shown(stack: LocalStack) -> None:
-    texts = [section_text(m) for m in stack.fake.messages(CHANNEL)]
-    for text in texts:
-        lowered = text.lower()
-        assert "went wrong" not in lowered and "rate" not in lowered
-        assert "too many" not in lowered and "try again" not in lowered, text
+    for message in stack.fake.messages(CHANNEL):
+        text = section_text(message).lower()
+        assert not [word for word in ERROR_WORDS if word in text], text
 
 
 async def test_a_spent_budget_gives_book_buttons_and_says_times_load_in_the_modal(
@@ -242,3 +244,21 @@ async def test_a_feed_that_cannot_be_read_falls_back_to_live_availability(
     assert _times(venue_buttons(results, "Feedless Bistro"))
     asked = [r for r in stack.sandbox_state()["received"] if r["path"].endswith("/availability")]
     assert len(asked) == 1
+
+
+async def test_the_next_page_fills_in_its_times_too(stack: LocalStack) -> None:
+    on = next_weekday(WEDNESDAY)
+    first = await search(stack, USER, CHANNEL, f"search date:{on} time:13:00")
+    [following] = buttons(first, f"{ids.PAGE_ACTION}:next")
+    assert stack.driver is not None
+    await stack.driver.click(USER, first, following["action_id"], value=following["value"])
+
+    def second_page() -> dict[str, Any] | None:
+        message = stack.fake.message(CHANNEL, first["ts"])
+        text = section_text(message) if message else ""
+        return message if "page 2" in text and not times_loading(message) else None
+
+    second = await stack.fake.wait_for(second_page, within=WAIT)
+    refs = _times(buttons(second, ids.BOOK_ACTION))
+    assert refs and all(ref.date == on and ref.party == 2 for ref in refs)
+    assert "around 13:00" in section_text(second)
