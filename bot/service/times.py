@@ -138,18 +138,16 @@ class SearchTimes:
     async def for_venue(
         self, venue: Venue, *, on: date, party: int, around: str | None = None
     ) -> VenueTimes:
-        answers = await asyncio.gather(*(self._product_times(p, on, party) for p in venue.products))
-        if any(answer is None for answer in answers):
+        gathered = await asyncio.gather(
+            *(self._product_times(p, on, party) for p in venue.products)
+        )
+        answers = [answer for answer in gathered if answer is not None]
+        if len(answers) < len(gathered):  # some product not known now: the modal loads times
             return VenueTimes(venue, known=False)
-        per_product = [
-            self._near(slots, around)
-            for slots, _ in answers
-            if slots  # type: ignore[misc]
-        ]
-        chosen = _interleave(per_product, PER_VENUE)
+        chosen = _interleave([self._near(slots, around) for slots, _ in answers], PER_VENUE)
         if chosen:
             return VenueTimes(venue, sorted(chosen, key=lambda t: t.time))
-        next_days = [day for _, day in answers if day is not None]  # type: ignore[misc]
+        next_days = [day for _, day in answers if day is not None]
         return VenueTimes(venue, [], next_free=min(next_days) if next_days else None)
 
     def _near(self, slots: list[FreeTime], around: str | None) -> list[FreeTime]:
