@@ -4,7 +4,8 @@ in place, and a rate budget that degrades to Book buttons without anyone seeing 
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
+from datetime import date, timedelta
 from typing import Any
 
 from bot.devtools.stack import LocalStack
@@ -34,6 +35,10 @@ USER, CHANNEL = "U_ALICE", "C_GENERAL"
 def _times(buttons: list[dict[str, Any]]) -> list[BookRef]:
     refs = [BookRef.decode(b["value"]) for b in buttons]
     return [ref for ref in refs if ref.time is not None]
+
+
+def _time_buttons(buttons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [b for b in buttons if BookRef.decode(b["value"]).time is not None]
 
 
 def _labels(buttons: list[dict[str, Any]]) -> list[str]:
@@ -95,9 +100,7 @@ async def test_a_venue_with_nothing_free_says_so_in_one_line(stack: LocalStack) 
 async def test_a_time_button_opens_the_modal_with_that_time_chosen(stack: LocalStack) -> None:
     on = next_weekday(WEDNESDAY)
     results = await search(stack, USER, CHANNEL, f"search dishoom covent date:{on} party:3")
-    [*_, last] = [
-        b for b in venue_buttons(results, "Dishoom Covent Garden") if ":" in b["text"]["text"]
-    ]
+    [*_, last] = _time_buttons(venue_buttons(results, "Dishoom Covent Garden"))
     wanted = BookRef.decode(last["value"])
     await _click(stack, results, last)
     form = await wait_for_form(stack, USER)
@@ -120,9 +123,7 @@ async def test_a_time_button_opens_the_modal_with_that_time_chosen(stack: LocalS
 async def test_a_time_taken_before_the_modal_loads_is_called_gone(stack: LocalStack) -> None:
     on = next_weekday(WEDNESDAY)
     results = await search(stack, USER, CHANNEL, f"search dishoom covent date:{on} time:19:00")
-    [first, *_] = [
-        b for b in venue_buttons(results, "Dishoom Covent Garden") if ":" in b["text"]["text"]
-    ]
+    [first, *_] = _time_buttons(venue_buttons(results, "Dishoom Covent Garden"))
     ref = BookRef.decode(first["value"])
     assert ref.time is not None
     while book_directly(stack, ref.composite_id, on, ref.time, 2).status_code == 201:
@@ -262,3 +263,20 @@ async def test_the_next_page_fills_in_its_times_too(stack: LocalStack) -> None:
     refs = _times(buttons(second, ids.BOOK_ACTION))
     assert refs and all(ref.date == on and ref.party == 2 for ref in refs)
     assert "around 13:00" in section_text(second)
+
+
+async def test_a_time_button_from_a_day_gone_by_opens_today_and_says_so(
+    stack: LocalStack,
+) -> None:
+    on = next_weekday(WEDNESDAY)
+    results = await search(stack, USER, CHANNEL, f"search dishoom covent date:{on}")
+    [first, *_] = _time_buttons(venue_buttons(results, "Dishoom Covent Garden"))
+    ref = BookRef.decode(first["value"])
+    yesterday = date.today() - timedelta(days=1)  # the results were left open overnight
+    stale = dataclasses.replace(ref, date=yesterday).encode()
+    assert stack.driver is not None
+    await stack.driver.click(USER, results, first["action_id"], value=stale, channel_id=CHANNEL)
+    form = await wait_for_form(stack, USER)
+    notice = block(form, f"{ids.DATE.block_id}_notice")
+    assert notice is not None and "has passed" in section_text({"blocks": [notice]})
+    assert block(form, ids.DATE.block_id)["element"]["initial_date"] != yesterday.isoformat()

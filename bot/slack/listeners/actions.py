@@ -35,6 +35,8 @@ from bot.slack.listeners.shared import (
 from bot.slack.mrkdwn import bold, clip_line
 from bot.slack.users import today_in
 
+PASSED_DAY = "The day of that time has passed: here are today's times."
+
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
     first = (body.get("actions") or [{}])[0]
@@ -110,9 +112,12 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             profile = await shared.users.get(user_id, client)
             meta.tz = profile.tz if profile else None
             values = default_values(meta, today_in(meta.tz), profile)
-            # A time button's time, on the day it was shown for (not if that day is past).
-            wanted = wanted_time if values.date == meta.date else None
-            form = await fill_form(ctx, meta, values, wanted_time=wanted)
+            # A time button's time, on the day it was shown for; if that day has passed
+            # (results kept open overnight), today's times and a word under the date.
+            passed = bool(wanted_time and meta.date and values.date != meta.date)
+            notices = {ids.DATE.block_id: PASSED_DAY} if passed else None
+            wanted = None if passed else wanted_time
+            form = await fill_form(ctx, meta, values, notices=notices, wanted_time=wanted)
         except Exception as error:
             form = message_view(meta, failure_text(error, "loading the booking form"))
         await shared.views.update(client, view_id, form, view_hash=view.get("hash"), ticket=ticket)
