@@ -53,7 +53,7 @@ def _view(
     meta: ModalMeta,
     blocks: list[Block],
     *,
-    callback_id: str = ids.BOOKING_CALLBACK,
+    callback_id: str | None = None,
     submit: str | None = None,
     close: str = "Cancel",
     title: str | None = None,
@@ -63,7 +63,8 @@ def _view(
     # checks hold by construction: texts clipped, ids and metadata bounded, blocks ≤ 100.
     view: dict[str, Any] = {
         "type": "modal",
-        "callback_id": callback_id,
+        "callback_id": callback_id
+        or (ids.CHANGE_CALLBACK if meta.is_change else ids.BOOKING_CALLBACK),
         "title": plain(title or (CHANGE_TITLE if meta.is_change else TITLE), 24).to_dict(),
         "close": plain(close, 24).to_dict(),
         "blocks": [block.to_dict() for block in blocks[:MAX_VIEW_BLOCKS]],

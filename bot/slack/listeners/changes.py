@@ -214,8 +214,8 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     ) -> dict[str, Any] | None:
         if outcome.state == "in_progress":
             return None  # the request making the change shows its result
-        if outcome.state == "done":
-            return message_view(meta, "This change was already saved.")
+        if outcome.state == "done" and outcome.record is not None:
+            return change_result_view(meta, outcome.record, "This change was already saved.")
         if outcome.state == "unchanged":
             notice = (
                 ":information_source: Nothing to change: pick another date, time or party "
