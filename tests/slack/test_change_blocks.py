@@ -58,7 +58,7 @@ def test_the_change_note_says_who_and_what_changed() -> None:
     note = change_note(before, after, user_id="U_ALICE", notes_changed=True)
     assert_valid_message(note)
     assert note["text"] == (
-        ":pencil2: Changed by <@U_ALICE>: Thu 15 Aug 2030 → Fri 16 Aug 2030, "
+        ":memo: Changed by <@U_ALICE>: Thu 15 Aug 2030 → Fri 16 Aug 2030, "
         "19:00 → 20:00, party 4 → 6, notes updated"
     )
     assert (

@@ -129,7 +129,7 @@ async def test_a_change_patches_once_updates_the_message_and_notes_it_in_the_thr
     await settled(stack)  # Bookable's own webhook for the change is processed too
     [note] = stack.fake.thread("C_GENERAL", message["ts"])
     text = section_text(note)
-    assert text.startswith(":pencil2: Changed by <@U_ALICE>:")
+    assert text.startswith(":memo: Changed by <@U_ALICE>:")
     assert f"{before['time'][:5]} → {new_time}" in text and "party 2 → 4" in text
     assert _patches(stack) == 1
     updates = [c for c in stack.fake.calls_to("chat.update") if c.args["ts"] == message["ts"]]
@@ -242,5 +242,5 @@ async def test_a_venues_change_by_webhook_updates_the_same_message(stack: LocalS
     await settled(stack)
     [note] = stack.fake.thread("C_GENERAL", message["ts"])
     text = section_text(note)
-    assert text.startswith(":pencil2: Changed by the venue:")
+    assert text.startswith(":memo: Changed by the venue:")
     assert f"{before['time'][:5]} → {other}" in text and "party 2 → 3" in text

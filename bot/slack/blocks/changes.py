@@ -34,5 +34,5 @@ def change_note(
     """The thread note: "Changed by @user: …", or "Changed by the venue: …" (a webhook)."""
     who = f"<@{clip(user_id, 40)}>" if user_id else "the venue"
     summary = change_summary(before, after, notes_changed=notes_changed)
-    text = f":pencil2: Changed by {who}: {summary}"
+    text = f":memo: Changed by {who}: {summary}"
     return message(text, [section(text)])
