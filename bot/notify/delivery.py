@@ -35,7 +35,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +45,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.notify.pacing import NotifierPacing
 from bot.service.adoption import adoption_for
 from bot.slack.blocks.booking import booking_message
-from bot.slack.blocks.changes import change_note
+from bot.slack.blocks.changes import change_line, change_note
 from bot.slack.blocks.status import (
     StatusChange,
     status_direct_message,
@@ -280,13 +280,6 @@ class StatusDelivery:
         else:
             current = await self._store.get_booking(job.booking_id) or record
         details = _details(job.payload)
-        moved = await self._venue_moved(run, record, details)
-        if details is not None and await self._store.apply_details(
-            job.booking_id, details, job.last_update
-        ):
-            current = replace(
-                current, date=details.date, time=details.time, party_size=details.party_size
-            )
         # From the stored record, not apply_status's answer: a retry after a crash between
         # the two still updates the message.
         shown = current.status == job.status and current.last_update == job.last_update
@@ -297,18 +290,29 @@ class StatusDelivery:
             late=not shown and _newer(current.last_update, job.last_update),
             changed_at=job.last_update,
         )
-        if old is not None and not change.changed and not change.late and moved is None:
-            # Same status, nothing moved that the app does not already show (e.g. the echo
-            # of a change made through the app, which has its own note): no reply.
+        ours = None  # a change made through the app that this event may echo
+        if details is not None and not change.changed and not change.late:
+            ours = await self._store.latest_change(job.booking_id)
+        echo = ours is not None and ours.after == details
+        moved = None if echo else await self._venue_moved(run, record, details)
+        if details is not None and await self._store.apply_details(
+            job.booking_id, details, job.last_update
+        ):
+            current = replace(
+                current, date=details.date, time=details.time, party_size=details.party_size
+            )
+        if echo:
+            # Bookable's webhook for a change made through the app: that change's own job
+            # posts its note; this only keeps the message current.
             if shown and current.message_ts and not run.progress.get("channel_lost"):
                 await self._update_message(run, current)
             return
-        note = None  # a venue's move of an unchanged status: said as a change, not a status
-        if moved is not None and details is not None and not change.changed:
-            note = change_note(moved, details, user_id=None)
+        lines: list[str] = []  # a venue's move of the date, time or party size, said in the reply
+        if moved is not None and details is not None:
+            lines.append(change_line(moved, details, user_id=None))
         if not run.progress.get("channel_lost"):
             try:
-                await self._reply_in_channel(run, current, change, note)
+                await self._reply_in_channel(run, current, change, lines)
             except SlackApiError as error:
                 code = error_code(error)
                 if code not in CHANNEL_UNUSABLE:
@@ -328,13 +332,12 @@ class StatusDelivery:
         run: JobRun,
         record: BookingRecord,
         change: StatusChange,
-        note: dict[str, Any] | None = None,
+        lines: Sequence[str] = (),
     ) -> None:
-        """`note` (a venue's change of date, time or party size) replaces the status reply."""
         if record.message_ts and not run.progress.get("thread_gone"):
             try:
                 await self._post(
-                    run, "reply_ts", record.channel_id, note or status_thread_reply(change),
+                    run, "reply_ts", record.channel_id, status_thread_reply(change, lines),
                     thread_ts=record.message_ts,
                 )  # fmt: skip
                 return
@@ -393,15 +396,11 @@ class StatusDelivery:
     async def _venue_moved(
         self, run: JobRun, record: BookingRecord, details: BookingDetails | None
     ) -> BookingDetails | None:
-        """The booking's details before this event, when the event moves it and the move
-        is not a change made through the app (whose own job notes it); else None. Kept in
-        the job's progress before the store is updated, so a retry still knows."""
+        """The booking's details before this event, when the event moves it; else None.
+        Kept in the job's progress before the store is updated, so a retry still knows."""
         if run.progress.get("moved_from"):
             return BookingDetails.from_json(run.progress["moved_from"])
         if details is None or details == BookingDetails.of(record):
-            return None
-        ours = await self._store.latest_change(record.booking_id)
-        if ours is not None and ours.after == details:
             return None
         before = BookingDetails.of(record)
         await self.save(run, moved_from=before.to_json())

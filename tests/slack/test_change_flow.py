@@ -240,7 +240,7 @@ async def test_a_venues_change_by_webhook_updates_the_same_message(stack: LocalS
     )
     assert "party of 3" in section_text(updated)
     await settled(stack)
-    [note] = stack.fake.thread("C_GENERAL", message["ts"])
-    text = section_text(note)
-    assert text.startswith(":memo: Changed by the venue:")
-    assert f"{before['time'][:5]} → {other}" in text and "party 2 → 3" in text
+    [reply] = stack.fake.thread("C_GENERAL", message["ts"])  # one reply, saying what moved
+    text = section_text(reply)
+    assert "Status: *Confirmed*" in text
+    assert f":memo: Changed by the venue: {before['time'][:5]} → {other}, party 2 → 3" in text

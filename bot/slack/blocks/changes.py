@@ -31,8 +31,17 @@ def change_note(
     user_id: str | None,
     notes_changed: bool = False,
 ) -> dict[str, Any]:
-    """The thread note: "Changed by @user: …", or "Changed by the venue: …" (a webhook)."""
-    who = f"<@{clip(user_id, 40)}>" if user_id else "the venue"
-    summary = change_summary(before, after, notes_changed=notes_changed)
-    text = f":memo: Changed by {who}: {summary}"
+    """The thread note: "Changed by @user: …", or "Changed by the venue: …"."""
+    text = change_line(before, after, user_id=user_id, notes_changed=notes_changed)
     return message(text, [section(text)])
+
+
+def change_line(
+    before: BookingDetails,
+    after: BookingDetails,
+    *,
+    user_id: str | None,
+    notes_changed: bool = False,
+) -> str:
+    who = f"<@{clip(user_id, 40)}>" if user_id else "the venue"
+    return f":memo: Changed by {who}: " + change_summary(before, after, notes_changed=notes_changed)
