@@ -190,6 +190,29 @@ async def test_only_the_booker_or_an_admin_may_change(stack: LocalStack) -> None
     assert _patches(stack) == 0
 
 
+async def test_forged_buttons_and_submissions_change_nothing(stack: LocalStack) -> None:
+    message = await _booked(stack)
+    [change] = buttons(message, ids.CHANGE_ACTION)
+    await stack.driver.click(
+        "U_ALICE", message, change["action_id"], value="29|CO|not-ours", channel_id="C_GENERAL"
+    )
+    await stack.fake.wait_for(
+        lambda: any("don't know this booking" in section_text(m)
+                    for m in stack.fake.messages("C_GENERAL") if m.get("ephemeral_to")),
+        within=WAIT,
+    )  # fmt: skip
+    # Alice's form, submitted as Carol (a request Slack would never send): refused at submit
+    await _click_change(stack, "U_ALICE", message)
+    form = await _change_form(stack, "U_ALICE")
+    await _choose_other_time(stack, form, _booking(stack)["time"][:5])
+    response = await stack.driver.submit("U_CAROL", form["id"])
+    assert response.status_code == 200
+    await stack.fake.wait_for(
+        lambda: "Only <@U_ALICE>" in section_text(stack.fake.view(form["id"])), within=WAIT
+    )
+    assert _patches(stack) == 0
+
+
 async def test_a_double_submit_and_a_slack_retry_make_one_patch(stack: LocalStack) -> None:
     message = await _booked(stack)
     before = _booking(stack)
