@@ -17,7 +17,6 @@ from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bookable.errors import BookableError
@@ -37,8 +36,8 @@ from bot.slack.listeners.shared import (
     Shared,
     failure_text,
     log,
+    open_modal,
     report_failure,
-    slack_error,
     team_of,
     tell,
     user_of,
@@ -99,23 +98,20 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         await shared.hand_off(ack, "change", lambda: _open(body, client, respond), respond)
 
     async def _open(body: dict[str, Any], client: AsyncWebClient, respond: Respond) -> None:
-        try:
+        try:  # a store read only: the trigger id lasts 3 s, Bookable comes after views.open
             record = await ctx.booking.get(_booking_id(body))
-            if record is None:
-                await tell(respond, simple_message("I don't know this booking any more."))
-                return
-            meta = change_meta(record)
-            opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_view(meta))
-        except SlackApiError as error:
-            log.warning("views.open failed: %s", slack_error(error))
-            text = "I couldn't open the change form in time. Please click *Change* again."
-            await tell(respond, simple_message(text))
-            return
         except Exception as error:
             await report_failure(error, respond, "opening the change form")
             return
-        view = opened.get("view") or {}
-        shared.views.saw(view)
+        if record is None:
+            await tell(respond, simple_message("I don't know this booking any more."))
+            return
+        meta = change_meta(record)
+        view = await open_modal(
+            shared, client, body, loading_view(meta), respond, what="change form", button="Change"
+        )
+        if view is None:
+            return
         view_id = view.get("id", "")
         ticket = shared.views.begin(view_id)
         try:
