@@ -275,11 +275,18 @@ class StatusDelivery:
         old = await self._store.status_before(
             job.booking_id, job.last_update, event_id=job.event_id
         )
-        if await self._store.apply_status(job.booking_id, job.status, job.last_update):
+        details = _details(job.payload)
+        moved = await self._venue_moved(run, record, details)  # before the store moves it
+        if await self._store.apply_status(
+            job.booking_id, job.status, job.last_update, details=details
+        ):
             current = replace(record, status=job.status, last_update=job.last_update)
+            if details is not None:
+                current = replace(
+                    current, date=details.date, time=details.time, party_size=details.party_size
+                )
         else:
             current = await self._store.get_booking(job.booking_id) or record
-        details = _details(job.payload)
         # From the stored record, not apply_status's answer: a retry after a crash between
         # the two still updates the message.
         shown = current.status == job.status and current.last_update == job.last_update
@@ -294,13 +301,6 @@ class StatusDelivery:
         if details is not None and not change.changed and not change.late:
             ours = await self._store.latest_change(job.booking_id)
         echo = ours is not None and ours.after == details
-        moved = None if echo else await self._venue_moved(run, record, details)
-        if details is not None and await self._store.apply_details(
-            job.booking_id, details, job.last_update
-        ):
-            current = replace(
-                current, date=details.date, time=details.time, party_size=details.party_size
-            )
         if echo:
             # Bookable's webhook for a change made through the app: that change's own job
             # posts its note; this only keeps the message current.

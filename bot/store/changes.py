@@ -13,7 +13,7 @@ from bot.store.bookings import BookingsMixin
 from bot.store.outbox import queued_job
 from bot.store.records import BookingChange, BookingDetails, BookingRecord
 from bot.store.schema import booking_changes, bookings, outbox
-from bot.store.timeutil import time_key, to_utc
+from bot.store.timeutil import time_key
 
 IN_PROGRESS = "in_progress"
 DONE = "done"
@@ -128,29 +128,6 @@ class ChangesMixin(BookingsMixin):
                     booking_changes.c.key == key, booking_changes.c.state == IN_PROGRESS
                 )
             )
-
-    async def apply_details(
-        self, booking_id: str, details: BookingDetails, last_update: Any
-    ) -> bool:
-        """Record a booking's date, time and party size from Bookable (a webhook), unless
-        the stored booking is newer (`last_update`, as `apply_status`; None: arrival order).
-        Returns whether a row matched."""
-        statement = (
-            update(bookings)
-            .where(bookings.c.booking_id == booking_id)
-            .values(
-                date=details.date,
-                time=details.time,
-                party_size=details.party_size,
-                updated_at=self._now(),
-            )
-        )
-        if last_update is not None:
-            statement = statement.where(
-                or_(bookings.c.last_update.is_(None), bookings.c.last_update <= to_utc(last_update))
-            )
-        async with self._write_statement() as connection:
-            return (await connection.execute(statement)).rowcount > 0
 
     def _details_update(self, record: BookingRecord) -> Any:
         newer = or_(bookings.c.last_update.is_(None), bookings.c.last_update < record.last_update)

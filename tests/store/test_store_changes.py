@@ -66,10 +66,14 @@ async def test_an_abandoned_change_leaves_the_booking_and_frees_the_key(store: S
     assert (await _begin(store)) == "new"
 
 
-async def test_webhook_details_apply_unless_the_stored_booking_is_newer(store: Store) -> None:
+async def test_webhook_details_go_with_a_newer_status_only(store: Store) -> None:
     await store.save_booking(booking(last_update=at(10)))
-    assert not await store.apply_details("bk-1", AFTER, at(5))  # older than what is stored
-    assert await store.apply_details("bk-1", AFTER, at(10))  # the stored update itself
+    assert not await store.apply_status("bk-1", "confirmed", at(5), details=AFTER)  # older
+    stored = await store.get_booking("bk-1")
+    assert stored is not None and BookingDetails.of(stored) == BEFORE
+    assert await store.apply_status("bk-1", "confirmed", at(15), details=AFTER)
     stored = await store.get_booking("bk-1")
     assert stored is not None and BookingDetails.of(stored) == AFTER
-    assert await store.apply_details("bk-1", BEFORE, None)  # no time: arrival order
+    assert await store.apply_status("bk-1", "confirmed", None, details=BEFORE)  # arrival order
+    stored = await store.get_booking("bk-1")
+    assert stored is not None and BookingDetails.of(stored) == BEFORE
