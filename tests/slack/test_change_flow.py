@@ -175,6 +175,24 @@ async def test_a_slot_gone_meanwhile_is_shown_under_the_time_and_nothing_changes
     assert record is not None and record.time == before["time"][:5] and record.party_size == 2
 
 
+async def test_a_party_too_large_for_the_venue_is_a_field_error_and_sends_nothing(
+    stack: LocalStack,
+) -> None:
+    message = await _booked(stack)
+    await _click_change(stack, "U_ALICE", message)
+    form = await _change_form(stack, "U_ALICE")
+    await stack.driver.type_value(form["id"], ids.PARTY.block_id, ids.PARTY.action_id, "45")
+    form = await stack.fake.wait_for(
+        lambda: (v := stack.fake.current_view("U_ALICE"))
+        and block(v, ids.SLOT.block_id) is None and v,
+        within=WAIT,
+    )  # fmt: skip
+    assert "call the venue" in section_text(form)  # Bookable's noAvailabilityReason
+    await stack.driver.submit("U_ALICE", form["id"])
+    assert ids.DATE.block_id in (stack.driver.last_errors or {})
+    assert _patches(stack) == 0 and _booking(stack)["partySize"] == 2
+
+
 async def test_only_the_booker_or_an_admin_may_change(stack: LocalStack) -> None:
     message = await _booked(stack)
     await _click_change(stack, "U_CAROL", message)
