@@ -35,7 +35,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.notify.pacing import NotifierPacing
 from bot.service.adoption import adoption_for
 from bot.slack.blocks.booking import booking_message
+from bot.slack.blocks.changes import change_line, change_note
 from bot.slack.blocks.status import (
     StatusChange,
     status_direct_message,
@@ -61,7 +62,8 @@ from bot.slack.errors import (
     rate_limited,
     retry_after,
 )
-from bot.store.records import submission_of
+from bot.store.changes import CHANGE_JOB_KEY
+from bot.store.records import BookingDetails, submission_of
 
 if TYPE_CHECKING:
     from bot.service.venues import VenueDirectory
@@ -161,6 +163,8 @@ class StatusDelivery:
         job = run.job
         if job.kind == "confirm":
             await self._confirm(run)
+        elif job.kind == "change":
+            await self._announce_change(run)
         elif job.kind == "unresolved":
             await self._tell_unresolved(run)
         elif (record := await self._store.get_booking(job.booking_id)) is not None:
@@ -216,6 +220,35 @@ class StatusDelivery:
         ts = await self._post(run, "dm_ts", dm, message)
         await self._store.set_booking_message(record.booking_id, dm, ts, posted_in_dm=True)
 
+    # --- a change made through the app (its "change" job) ------------------------------
+
+    async def _announce_change(self, run: JobRun) -> None:
+        """One note in the confirmation's thread ("Changed by @user: …"), then the message
+        updated in place. The change's details were stored with the job."""
+        key = run.progress.get(CHANGE_JOB_KEY)
+        change = await self._store.get_change(str(key)) if key else None
+        record = await self._store.get_booking(run.job.booking_id)
+        if change is None or record is None:
+            log.error("change job %s: change or booking %s unknown", run.job.id, run.job.booking_id)
+            return
+        if not record.message_ts:
+            return  # not posted yet: its confirmation will show the new details
+        note = change_note(
+            change.before, change.after, user_id=change.user_id, notes_changed=change.notes_changed
+        )
+        if not run.progress.get("thread_gone"):
+            try:
+                await self._post(
+                    run, "reply_ts", record.channel_id, note, thread_ts=record.message_ts
+                )
+            except SlackApiError as error:
+                code = error_code(error)
+                if code not in THREAD_GONE | CHANNEL_UNUSABLE:
+                    raise
+                log.info("booking %s: change note not posted (%s)", record.booking_id, code)
+                await self.save(run, thread_gone=True)
+        await self._update_message(run, record)
+
     # --- a create whose result stayed unknown (its "unresolved" job, from the sweep) --
 
     async def _tell_unresolved(self, run: JobRun) -> None:
@@ -242,8 +275,16 @@ class StatusDelivery:
         old = await self._store.status_before(
             job.booking_id, job.last_update, event_id=job.event_id
         )
-        if await self._store.apply_status(job.booking_id, job.status, job.last_update):
+        details = _details(job.payload)
+        moved = await self._venue_moved(run, record, details)  # before the store moves it
+        if await self._store.apply_status(
+            job.booking_id, job.status, job.last_update, details=details
+        ):
             current = replace(record, status=job.status, last_update=job.last_update)
+            if details is not None:
+                current = replace(
+                    current, date=details.date, time=details.time, party_size=details.party_size
+                )
         else:
             current = await self._store.get_booking(job.booking_id) or record
         # From the stored record, not apply_status's answer: a retry after a crash between
@@ -256,9 +297,22 @@ class StatusDelivery:
             late=not shown and _newer(current.last_update, job.last_update),
             changed_at=job.last_update,
         )
+        ours = None  # a change made through the app that this event may echo
+        if details is not None and not change.changed and not change.late:
+            ours = await self._store.latest_change(job.booking_id)
+        echo = ours is not None and ours.after == details
+        if echo:
+            # Bookable's webhook for a change made through the app: that change's own job
+            # posts its note; this only keeps the message current.
+            if shown and current.message_ts and not run.progress.get("channel_lost"):
+                await self._update_message(run, current)
+            return
+        lines: list[str] = []  # a venue's move of the date, time or party size, said in the reply
+        if moved is not None and details is not None:
+            lines.append(change_line(moved, details, user_id=None))
         if not run.progress.get("channel_lost"):
             try:
-                await self._reply_in_channel(run, current, change)
+                await self._reply_in_channel(run, current, change, lines)
             except SlackApiError as error:
                 code = error_code(error)
                 if code not in CHANNEL_UNUSABLE:
@@ -274,12 +328,16 @@ class StatusDelivery:
             await self._update_message(run, current)
 
     async def _reply_in_channel(
-        self, run: JobRun, record: BookingRecord, change: StatusChange
+        self,
+        run: JobRun,
+        record: BookingRecord,
+        change: StatusChange,
+        lines: Sequence[str] = (),
     ) -> None:
         if record.message_ts and not run.progress.get("thread_gone"):
             try:
                 await self._post(
-                    run, "reply_ts", record.channel_id, status_thread_reply(change),
+                    run, "reply_ts", record.channel_id, status_thread_reply(change, lines),
                     thread_ts=record.message_ts,
                 )  # fmt: skip
                 return
@@ -334,6 +392,19 @@ class StatusDelivery:
                 "booking %s: confirmation message cannot be updated (%s)",
                 record.booking_id, error_code(error),
             )  # fmt: skip
+
+    async def _venue_moved(
+        self, run: JobRun, record: BookingRecord, details: BookingDetails | None
+    ) -> BookingDetails | None:
+        """The booking's details before this event, when the event moves it; else None.
+        Kept in the job's progress before the store is updated, so a retry still knows."""
+        if run.progress.get("moved_from"):
+            return BookingDetails.from_json(run.progress["moved_from"])
+        if details is None or details == BookingDetails.of(record):
+            return None
+        before = BookingDetails.of(record)
+        await self.save(run, moved_from=before.to_json())
+        return before
 
     # --- bookings made elsewhere: channel subscriptions -------------------------------
 
@@ -488,6 +559,18 @@ def _unresolved_notice(context: dict[str, Any] | None) -> tuple[str, dict[str, A
     except (KeyError, TypeError, ValueError):
         return None
     return str(context["user_id"]), message
+
+
+def _details(payload: dict[str, Any]) -> BookingDetails | None:
+    """Date, time (HH:MM) and party size of a webhook booking, if it has all three."""
+    on, time, party = (
+        _date(payload.get("date")),
+        _text(payload.get("time")),
+        _int(payload.get("partySize")),
+    )
+    if on is None or time is None or party is None:
+        return None
+    return BookingDetails(on, time[:5], party)
 
 
 def _standalone(

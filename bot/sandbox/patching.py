@@ -1,7 +1,8 @@
 """JSON Patch (RFC 6902) for bookings, with Bookable's rules (§6.6).
 
-Only add, remove and replace; read-only paths are refused; preorder packages and menus are
-addressed by id (index-based paths are refused, as Bookable documents).
+Only add, remove and replace; read-only paths are refused, and so is any path the docs do
+not list as patchable; preorder packages and menus are addressed by id (index-based paths
+are refused, as Bookable documents).
 """
 
 from __future__ import annotations
@@ -37,12 +38,10 @@ SCALARS = frozenset(
         "email",
         "phone",
         "notes",
-        "company",
         "partnerBookingId",
         "operatorBookingId",
-        "spaceId",
     }
-)
+)  # exactly the patchable paths §6.6 lists; any other (e.g. /company, /spaceId) is refused
 PREORDER_KINDS = frozenset({"packages", "menus"})
 
 

@@ -32,10 +32,17 @@ from bot.bookable.models import (
 )
 from bot.config import Settings
 from bot.service.adoption import fingerprint, submission_context
+from bot.service.changes import (
+    AfterChange,
+    ChangeOutcome,
+    ChangeRequest,
+    changed_record,
+    patch_ops,
+)
 from bot.service.search import CoalescingCache
 from bot.service.times import SearchTimes
 from bot.service.venues import VenueDirectory
-from bot.store.records import BookingRecord
+from bot.store.records import BookingDetails, BookingRecord
 
 if TYPE_CHECKING:
     from bot.bookable.client import BookableClient
@@ -118,6 +125,9 @@ class BookingService:
         # Called when a confirmation was queued in the outbox (the serving process wakes
         # its notifier, so the confirmation needs no poll).
         self.on_confirmation_queued: Callable[[], None] | None = None
+        # The hook after a successful change made through the app (`change`): each is
+        # awaited with (before, after), e.g. to move the booking's reminders.
+        self.after_change: list[AfterChange] = []
 
     # --- search ---------------------------------------------------------------------------
 
@@ -295,3 +305,54 @@ class BookingService:
         if RECORD_STATUS.get(booking.status) != CANCELLED:
             return None  # changed again since, or not yet visible: its time is not the cancel's
         return booking.last_update
+
+    # --- change ---------------------------------------------------------------------------
+
+    async def live_booking(self, booking_id: str) -> Booking:
+        """The booking as Bookable has it now (notes included, which the store lacks)."""
+        return (await self.bookable.get_booking(booking_id)).data
+
+    async def change(
+        self, key: str, record: BookingRecord, *, user_id: str, request: ChangeRequest
+    ) -> ChangeOutcome:
+        """At most one PATCH per `key` (the Change modal's idempotency key), whoever asks
+        (the caller has checked that `user_id` may). A refusal (any `BookableError`)
+        releases the key and re-raises, the stored booking untouched. On success the new
+        details are stored with the "change" outbox job (thread note + message update) in
+        one transaction, then each `after_change` hook runs."""
+        ops = patch_ops(record, request)
+        if not ops:
+            return ChangeOutcome("unchanged", record, record)
+        change = await self.store.begin_change(
+            key,
+            booking_id=record.booking_id,
+            team_id=record.team_id,
+            user_id=user_id,
+            before=BookingDetails.of(record),
+            after=request.details,
+            notes_changed=request.notes_changed,
+        )
+        if change.state != "new":
+            return ChangeOutcome(change.state, await self.store.get_booking(record.booking_id))
+        try:
+            result = await self.bookable.patch_booking(record.booking_id, ops)
+        except BaseException:
+            # Refused, or no clear answer: the key is released either way. A PATCH that
+            # did land without our hearing shows up by its webhook, like any venue change.
+            await self.store.abandon_change(key)
+            raise
+        updated = changed_record(record, request, result.data)
+        await self.store.finish_change(key, updated)
+        if self.on_confirmation_queued is not None:
+            self.on_confirmation_queued()  # wakes the notifier for the "change" job
+        log.info(
+            "booking %s changed by %s (key %s), correlation id %s",
+            record.booking_id, user_id, key, result.correlation_id,
+        )  # fmt: skip
+        stored = await self.store.get_booking(record.booking_id) or updated
+        for hook in self.after_change:
+            try:
+                await hook(record, stored)
+            except Exception:
+                log.exception("after_change hook failed for booking %s", record.booking_id)
+        return ChangeOutcome("changed", stored, record)

@@ -1,6 +1,7 @@
-"""Cancel from a Slack button: who may, whether the booking still can be, the cancel at
-Bookable and the confirmation message updated in place. Slack-facing, used by the Cancel
-listener, which only acks, reads the button and says what this returns."""
+"""Cancel from a Slack button: who may and whether the booking still can be
+(`bot.slack.access`, shared with Change), the cancel at Bookable and the confirmation
+message updated in place. Slack-facing, used by the Cancel listener, which only acks,
+reads the button and says what this returns."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.service.booking import BookingService
-from bot.slack.blocks.booking import booking_message, is_cancellable
+from bot.slack.access import refusal
+from bot.slack.blocks.booking import booking_message
 from bot.slack.blocks.common import simple_message
 from bot.slack.errors import error_code
-from bot.slack.mrkdwn import clip_line
 from bot.slack.users import UserDirectory
 from bot.store.records import BookingRecord
 
@@ -40,21 +41,12 @@ async def cancel_from_slack(
     user_id: str,
 ) -> CancelOutcome:
     record = await booking.get(booking_id)
-    if record is None or record.team_id != team_id:
-        return CancelOutcome(refusal=simple_message("I don't know this booking any more."))
-    if user_id != record.user_id:
-        profile = await users.get(user_id, client)
-        admin = bool(profile and profile.is_admin)
-        if not booking.may_cancel(record, user_id, workspace_admin=admin):
-            return CancelOutcome(
-                refusal=simple_message(
-                    f"Only <@{record.user_id}>, who made this booking, or a workspace admin "
-                    "can cancel it."
-                )
-            )
-    if not is_cancellable(record):
-        status = clip_line(record.status, 20)
-        return CancelOutcome(refusal=simple_message(f"This booking is already {status}."))
+    why_not = await refusal(
+        booking, users, client, record, team_id=team_id, user_id=user_id, verb="cancel"
+    )
+    if why_not is not None:
+        return CancelOutcome(refusal=simple_message(why_not))
+    assert record is not None  # refusal() answers for a booking we don't know
     updated = await booking.cancel(record)
     log.info("booking %s cancelled by %s", record.booking_id, user_id)
     await _update_message(client, updated)

@@ -12,8 +12,9 @@ from datetime import date
 from typing import Any
 
 from bot.bookable.models import BookingRequest, PreorderChoice, PreorderSelection, SlotType
+from bot.service.changes import ChangeRequest
 from bot.slack import ids
-from bot.slack.ids import SlotChoice
+from bot.slack.ids import SlotChoice, notes_digest
 from bot.slack.parsing import MAX_PARTY, MIN_PARTY
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -101,15 +102,7 @@ def validate(
 ) -> tuple[BookingRequest | None, dict[str, str]]:
     """A booking request, or errors by input block id (never both)."""
     errors: dict[str, str] = {}
-    if form.date is None:
-        errors[ids.DATE.block_id] = "Pick a date."
-    elif form.date < today:
-        errors[ids.DATE.block_id] = "That date is in the past — pick today or a later date."
-    party = form.party_size()
-    if party is None or not MIN_PARTY <= party <= MAX_PARTY:
-        errors[ids.PARTY.block_id] = (
-            f"Party size must be a whole number from {MIN_PARTY} to {MAX_PARTY}."
-        )
+    party = _check_when(form, today, errors)
     slot = _check_slot(form, party, offered, errors)
     for target, value, label in (
         (ids.FIRST_NAME, form.first_name, "first name"),
@@ -147,6 +140,20 @@ def validate(
     return request, {}
 
 
+def _check_when(form: FormInput, today: date, errors: dict[str, str]) -> int | None:
+    """The date (today or later) and party size; errors added under their inputs."""
+    if form.date is None:
+        errors[ids.DATE.block_id] = "Pick a date."
+    elif form.date < today:
+        errors[ids.DATE.block_id] = "That date is in the past — pick today or a later date."
+    party = form.party_size()
+    if party is None or not MIN_PARTY <= party <= MAX_PARTY:
+        errors[ids.PARTY.block_id] = (
+            f"Party size must be a whole number from {MIN_PARTY} to {MAX_PARTY}."
+        )
+    return party
+
+
 def _check_slot(
     form: FormInput, party: int | None, offered: Offered, errors: dict[str, str]
 ) -> SlotChoice | None:
@@ -174,6 +181,32 @@ def _check_slot(
         )
         return None
     return slot
+
+
+def validate_change(
+    form: FormInput, *, today: date, slots_offered: bool, opened_notes: str | None
+) -> tuple[ChangeRequest | None, dict[str, str]]:
+    """A change request from the Change modal, or errors by input block id (never both).
+    `opened_notes` is the digest of the notes the modal opened with (`ModalMeta`)."""
+    errors: dict[str, str] = {}
+    party = _check_when(form, today, errors)
+    offered = Offered(slots=slots_offered, preorders=False, preorder_required=False)
+    slot = _check_slot(form, party, offered, errors)
+    if slot is not None and slot.type != SlotType.BOOK.value:
+        errors[ids.SLOT.block_id] = (
+            "That time only takes enquiries; a booking can move to an instant time only."
+        )
+    if len(form.notes) > NOTES_MAX:
+        errors[ids.NOTES.block_id] = f"Keep notes under {NOTES_MAX} characters."
+    if errors or slot is None or party is None or form.date is None:
+        return None, errors
+    return ChangeRequest(
+        date=form.date,
+        time=slot.time,
+        party_size=party,
+        notes=form.notes,
+        notes_changed=notes_digest(form.notes) != opened_notes,
+    ), {}
 
 
 def preorder_selection(values: list[str], party: int) -> PreorderSelection | None:

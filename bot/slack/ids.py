@@ -4,6 +4,7 @@ buttons and modals carry. Keeping them in one place keeps builders and listeners
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -28,6 +29,9 @@ CHANGE_PATTERN = re.compile(rf"^{CHANGE_ACTION}(:\d+)?$")
 # --- booking modal ----------------------------------------------------------------------
 BOOKING_CALLBACK = "booking_form"
 RESULT_CALLBACK = "booking_result"
+# The Change modal reuses the booking modal's date, party, time and notes inputs (and so
+# its refresh listeners); ModalMeta.booking_id tells the two apart.
+CHANGE_CALLBACK = "change_form"
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,15 @@ class ModalMeta:
     date: date | None = None  # from the search, the modal's default date
     party: int | None = None
     tz: str | None = None  # the user's time zone, for "today" and "in the past"
+    # The Change modal only: the booking, its current time, and a digest of the notes it
+    # was opened with (to tell whether they were edited without carrying them).
+    booking_id: str | None = None
+    time: str | None = None
+    notes_digest: str | None = None
+
+    @property
+    def is_change(self) -> bool:
+        return self.booking_id is not None
 
     def encode(self) -> str:
         data = asdict(self)
@@ -242,7 +255,15 @@ class ModalMeta:
             date=_date(data.get("date")),
             party=_count(data.get("party"), "party size"),
             tz=_text(data.get("tz"), "time zone"),
+            booking_id=_text(data.get("booking_id"), "booking id") or None,
+            time=_text(data.get("time"), "time"),
+            notes_digest=_text(data.get("notes_digest"), "notes digest"),
         )
+
+
+def notes_digest(notes: str) -> str:
+    """Short digest of a notes text: the Change modal compares notes without carrying them."""
+    return hashlib.sha256(notes.strip().encode()).hexdigest()[:16]
 
 
 def slot_value(time: str, slot_type: str, on: date, party: int) -> str:

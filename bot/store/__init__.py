@@ -2,6 +2,8 @@
 
 from bot.store.errors import EncryptionKeyError, StoreError
 from bot.store.records import (
+    BookingChange,
+    BookingDetails,
     BookingRecord,
     DeadLetter,
     IncomingEvent,
@@ -13,6 +15,8 @@ from bot.store.records import (
 from bot.store.store import Store
 
 __all__ = [
+    "BookingChange",
+    "BookingDetails",
     "BookingRecord",
     "DeadLetter",
     "EncryptionKeyError",

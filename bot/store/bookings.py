@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, case, or_, select, true, update
 from sqlalchemy.engine import Row
 
 from bot.store.core import StoreCore
-from bot.store.records import BookingRecord
+from bot.store.records import BookingDetails, BookingRecord
 from bot.store.schema import bookings
 from bot.store.timeutil import to_utc
 
@@ -133,7 +133,12 @@ class BookingsMixin(StoreCore):
         return [_record(row) for row in rows]
 
     async def apply_status(
-        self, booking_id: str, status: str, last_update: dt.datetime | None
+        self,
+        booking_id: str,
+        status: str,
+        last_update: dt.datetime | None,
+        *,
+        details: BookingDetails | None = None,
     ) -> bool:
         """Record a status only if it is newer than the stored one (or none is stored).
 
@@ -141,9 +146,17 @@ class BookingsMixin(StoreCore):
         Without `last_update` (Bookable may omit it) arrival order decides: the status is
         recorded and the stored `last_update` (the newest Bookable time seen) is kept, so a
         later timestamped update is still compared with it.
+        `details` (a webhook's date, time and party size) are recorded with the status, in
+        the same statement and on the same condition.
         Returns whether the booking changed (False too for an unknown booking).
         """
         values: dict[str, Any] = {"status": status.strip().lower(), "updated_at": self._now()}
+        if details is not None:
+            values |= {
+                "date": details.date,
+                "time": details.time,
+                "party_size": details.party_size,
+            }
         is_newer: ColumnElement[bool]
         if last_update is None:
             is_newer = true()

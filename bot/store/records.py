@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 SubmissionState = Literal["new", "in_progress", "done", "unknown"]
-OutboxKind = Literal["status", "confirm", "unresolved"]
+OutboxKind = Literal["status", "confirm", "unresolved", "change"]
+ChangeState = Literal["new", "in_progress", "done"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,40 @@ class OutboxJob:
     venue_name: str | None = None
     group_name: str | None = None
     kind: OutboxKind = "status"
+
+
+@dataclass(frozen=True)
+class BookingDetails:
+    """What a change can move: the booking's date, time (HH:MM) and party size."""
+
+    date: dt.date
+    time: str
+    party_size: int
+
+    @classmethod
+    def of(cls, record: BookingRecord) -> BookingDetails:
+        return cls(record.date, record.time[:5], record.party_size)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"date": self.date.isoformat(), "time": self.time, "party_size": self.party_size}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BookingDetails:
+        return cls(dt.date.fromisoformat(data["date"]), str(data["time"]), int(data["party_size"]))
+
+
+@dataclass(frozen=True)
+class BookingChange:
+    """A change made through the Change modal (one per modal key). `state` "new" is only
+    ever returned by `begin_change`, to the one caller that owns the key."""
+
+    key: str
+    booking_id: str
+    user_id: str
+    state: ChangeState
+    before: BookingDetails
+    after: BookingDetails
+    notes_changed: bool = False
 
 
 UNRESOLVED_PREFIX = "submission:"

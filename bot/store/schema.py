@@ -89,6 +89,24 @@ submissions = Table(
     Index(None, "state", "composite_id", "booking_date"),
 )
 
+# Changes made through the app's Change modal: one row per modal (its idempotency key),
+# so a Slack retry or a double click never sends a second PATCH. `before` and `after` are
+# the booking's details ({date, time, party_size}; `after` also says whether notes changed).
+booking_changes = Table(
+    "booking_changes",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("booking_id", Id, nullable=False),
+    Column("team_id", Id, nullable=False),
+    Column("user_id", Id, nullable=False),
+    Column("state", String(16), nullable=False),  # in_progress | done
+    Column("before", Json, nullable=False),
+    Column("after", Json, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "booking_id", "created_at"),
+)
+
 webhook_events = Table(
     "webhook_events",
     metadata,
@@ -111,7 +129,8 @@ outbox = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     # status: a webhook event's change; confirm: the confirmation of a booking made through
-    # the app; unresolved: telling a booker that a create's result is unknown.
+    # the app; unresolved: telling a booker that a create's result is unknown; change: a
+    # change made through the app (thread note + message update; progress["change"] = key).
     Column("kind", String(16), nullable=False, server_default="status"),
     Column("event_id", BigId, ForeignKey("webhook_events.id")),  # status jobs only
     Column("booking_id", Id, nullable=False),

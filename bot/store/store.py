@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.store.bookings import BookingsMixin
+from bot.store.changes import ChangesMixin
 from bot.store.core import Clock, utc_now
 from bot.store.engine import create_store_engine
 from bot.store.migrate import migrate_to_head
@@ -19,6 +20,7 @@ from bot.store.webhooks import WebhooksMixin
 
 class Store(
     SubmissionsMixin,
+    ChangesMixin,
     BookingsMixin,
     WebhooksMixin,
     OutboxMixin,

@@ -1,5 +1,6 @@
-"""The whole story in a real browser: search, book (with a field error first), then the venue
-confirms and cancels, and the status updates land in the booking's thread."""
+"""The whole story in a real browser: search, book (with a field error first), the venue
+confirms, the booker changes the booking, the venue cancels, and the updates land in the
+booking's thread."""
 
 from __future__ import annotations
 
@@ -100,16 +101,40 @@ def test_search_book_confirm_cancel(playground: Playground, browser: Any, artifa
     card.get_by_role("button", name="Confirm").click()
     expect(booking).to_contain_text("Confirmed")
     expect(card).to_have_attribute("data-status", "confirmed")
+
+    # 6. Alice changes it: the Change modal is prefilled, a new party size reloads the
+    # times, and saving edits the same message and notes the change in its thread
+    booking.get_by_role("button", name="Change").click()
+    change = page.get_by_role("dialog", name="Change booking")
+    expect(change.get_by_label("Party size")).to_have_value("10")
+    expect(change.get_by_label("Notes for the venue")).to_be_visible()
+    change.get_by_label("Party size").fill("6")
+    change.get_by_label("Party size").press("Enter")
+    change_times = change.locator(".block.input", has_text="Time on")
+    expect(change_times).to_contain_text("for 6")
+    change_times.locator("select").select_option(index=1)
+    change.get_by_role("button", name="Save changes").click()
+    expect(change).to_contain_text("Booking changed")
+    expect(change).to_contain_text("party 10 → 6")
+    change.get_by_role("button", name="Done").click()
+    expect(change).to_have_count(0)
+    expect(booking).to_contain_text("party of 6")
+    page.screenshot(path=artifacts / "playground-change.png")
+
     card.get_by_role("button", name="Cancel").click()
     expect(booking).to_contain_text("Cancelled")
     booking.locator(".reply-link").click()
     thread = page.locator("#thread .thread-pane")
     replies = thread.locator(".thread-messages > .message").filter(has_text="Status:")
-    # the parent, then the venue's two changes in order (the creation is the message itself)
-    expect(thread.locator(".thread-divider")).to_have_text("2 replies")
+    # the parent, then the venue's two status changes in order (the creation is the message
+    # itself), with Alice's change noted between them
+    expect(thread.locator(".thread-divider")).to_have_text("3 replies")
     expect(replies).to_have_count(3)
     expect(replies.nth(1)).to_contain_text("Pending → Confirmed")
     expect(replies.nth(2)).to_contain_text("Confirmed → Cancelled")
+    note = thread.locator(".thread-messages > .message").filter(has_text="Changed by")
+    expect(note).to_have_count(1)
+    expect(note).to_contain_text("party 10 → 6")
     expect(booking).to_contain_text("Status: ❌ Cancelled")
     page.screenshot(path=artifacts / "playground-thread.png")
     assert not errors, errors

@@ -172,6 +172,8 @@ def test_patch_accepts_plain_json_content_type(api: httpx.Client, dinner: str) -
         [{"op": "remove", "path": "/email"}],
         [{"op": "move", "path": "/notes", "from": "/phone"}],
         [{"op": "replace", "path": "/partySize", "value": "lots"}],
+        [{"op": "replace", "path": "/company", "value": "Acme"}],  # not listed as patchable
+        [{"op": "replace", "path": "/spaceId", "value": 1}],
         [],
         {"op": "replace", "path": "/notes", "value": "not an array"},
     ],
@@ -216,6 +218,17 @@ def test_patch_to_a_full_slot_is_409(api: httpx.Client, dinner: str) -> None:
     response = patch(api, booking["id"], [{"op": "replace", "path": "/time", "value": "21:00"}])
 
     assert (response.status_code, response.json()["code"]) == (409, "BOOK-N-001")
+
+
+def test_patch_beyond_the_venues_party_limit_is_409_and_changes_nothing(
+    api: httpx.Client, dinner: str
+) -> None:
+    booking = book(api, dinner).json()
+
+    response = patch(api, booking["id"], [{"op": "replace", "path": "/partySize", "value": 60}])
+
+    assert (response.status_code, response.json()["code"]) == (409, "BOOK-N-001")
+    assert api.get(f"/venues/bookings/{booking['id']}").json() == booking
 
 
 def test_cancel_frees_the_table(sandbox: Sandbox, api: httpx.Client, dinner: str) -> None:

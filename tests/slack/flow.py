@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -191,3 +192,15 @@ def sandbox_token(stack: LocalStack) -> str:
             timeout=10,
         ).json()["access_token"]
     )  # fmt: skip
+
+
+async def settled(stack: LocalStack) -> None:
+    """Every webhook the sandbox owes is delivered and the outbox has no work left."""
+    async with httpx.AsyncClient(timeout=WAIT + 5) as client:
+        await client.post(f"{stack.sandbox_url}/_control/deliveries/wait", params={"timeout": WAIT})
+        for _ in range(int(WAIT / 0.05)):
+            outbox = (await client.get(f"{stack.app_url}/healthz")).json()["outbox"]
+            if outbox["pending"] == outbox["leased"] == 0:
+                return
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"outbox still busy: {outbox}")

@@ -7,16 +7,12 @@ from bot.slack.blocks.booking import booking_message
 from bot.slack.blocks.bookings import my_bookings
 
 from .conftest import HOSTILE, make_record
+from .flow import buttons
 from .support import assert_valid_message, texts
 
 
 def _cancel_buttons(message: dict) -> list[dict]:
-    found = []
-    for block in message["blocks"]:
-        accessory = block.get("accessory")
-        if accessory and accessory["action_id"].startswith(ids.CANCEL_ACTION):
-            found.append(accessory)
-    return found
+    return buttons(message, ids.CANCEL_ACTION)
 
 
 @pytest.mark.parametrize("status", ["confirmed", "pending"])

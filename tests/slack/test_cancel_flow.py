@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
-
-import httpx
 
 from bot.devtools.stack import LocalStack
 from bot.slack import ids
 
-from .flow import WAIT, book_through_slack, buttons, next_weekday, section_text
+from .flow import WAIT, book_through_slack, buttons, next_weekday, section_text, settled
 
 WEDNESDAY = 2
 
@@ -85,18 +82,6 @@ async def test_my_bookings_lists_and_cancels_in_place(stack: LocalStack) -> None
     assert channel_message is not None and buttons(channel_message, ids.CANCEL_ACTION) == []
 
 
-async def _settled(stack: LocalStack) -> None:
-    """Every webhook the sandbox owes is delivered and the outbox has no work left."""
-    async with httpx.AsyncClient(timeout=WAIT + 5) as client:
-        await client.post(f"{stack.sandbox_url}/_control/deliveries/wait", params={"timeout": WAIT})
-        for _ in range(int(WAIT / 0.05)):
-            outbox = (await client.get(f"{stack.app_url}/healthz")).json()["outbox"]
-            if outbox["pending"] == outbox["leased"] == 0:
-                return
-            await asyncio.sleep(0.05)
-    raise AssertionError(f"outbox still busy: {outbox}")
-
-
 async def test_a_cancel_from_slack_gets_one_reply_not_marked_late(stack: LocalStack) -> None:
     # The app records the cancel with Bookable's time, so Bookable's webhook for that same
     # cancel is the booking's current state, not an "earlier update, received late".
@@ -107,7 +92,7 @@ async def test_a_cancel_from_slack_gets_one_reply_not_marked_late(stack: LocalSt
         return stack.fake.thread("C_GENERAL", message["ts"])
 
     await stack.fake.wait_for(lambda: replies() or None, within=WAIT)  # the webhook arrived
-    await _settled(stack)
+    await settled(stack)
     [reply] = replies()
     shown = reply["text"] + json.dumps(reply.get("blocks") or [])
     assert "Cancelled" in shown

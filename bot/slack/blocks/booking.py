@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.slack import ids
 from bot.slack.blocks.common import (
+    actions,
     button,
     confirm_dialog,
     context,
@@ -47,6 +48,16 @@ def change_button(record: BookingRecord, action_id: str = ids.CHANGE_ACTION) -> 
     return button("Change", action_id, record.booking_id)
 
 
+def manage_buttons(record: BookingRecord, suffix: str = "") -> list[Any]:
+    """Change and Cancel, while the booking is open (none once it is final). `suffix`
+    (e.g. ":3") keeps action ids unique where several bookings are listed."""
+    found = [
+        change_button(record, ids.CHANGE_ACTION + suffix),
+        cancel_button(record, ids.CANCEL_ACTION + suffix),
+    ]
+    return [element for element in found if element is not None]
+
+
 def summary(record: BookingRecord) -> str:
     """Venue, date, time and party, escaped, on two lines."""
     what = bold(clip_line(record.venue_name, 150)) or "_Venue_"
@@ -67,10 +78,10 @@ def booking_message(record: BookingRecord) -> dict[str, Any]:
     footer = [f"Booked by <@{clip(record.user_id, 40)}> through Bookable"]
     if record.venue_group:
         footer.append(clip_line(record.venue_group, 100))
-    blocks = [
-        section("\n".join(lines), accessory=cancel_button(record)),
-        context(" · ".join(footer)),
-    ]
+    blocks: list[Any] = [section("\n".join(lines))]
+    if controls := manage_buttons(record):
+        blocks.append(actions(controls))
+    blocks.append(context(" · ".join(footer)))
     text = (
         f"Booking at {clip_line(record.venue_name, 100)} on {human_date(record.date)} at "
         f"{clip_line(record.time, 10)} for {record.party_size}: {status}"

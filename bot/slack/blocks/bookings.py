@@ -1,4 +1,4 @@
-"""`/bookable bookings`: the user's bookings made through the app, with Cancel buttons."""
+"""`/bookable bookings`: the user's bookings made through the app, with Change and Cancel."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.slack import ids
-from bot.slack.blocks.booking import cancel_button, summary
-from bot.slack.blocks.common import MAX_BLOCKS, context, header, message, section
+from bot.slack.blocks.booking import manage_buttons, summary
+from bot.slack.blocks.common import MAX_BLOCKS, actions, context, header, message, section
 from bot.slack.statuses import status_line
 from bot.store.records import BookingRecord
 
-MAX_LISTED = MAX_BLOCKS - 3  # header + footer context, and room for a notice
+# Two blocks each (summary, buttons), besides the header, footer context and a notice.
+MAX_LISTED = (MAX_BLOCKS - 3) // 2
 
 
 def my_bookings(records: Sequence[BookingRecord], *, notice: str | None = None) -> dict[str, Any]:
@@ -25,11 +26,8 @@ def my_bookings(records: Sequence[BookingRecord], *, notice: str | None = None) 
     if notice:
         blocks.append(section(notice))
     for index, record in enumerate(records[:MAX_LISTED]):
-        blocks.append(
-            section(
-                f"{summary(record)}\n{status_line(record.status)}",
-                accessory=cancel_button(record, f"{ids.CANCEL_ACTION}:{index}"),
-            )
-        )
+        blocks.append(section(f"{summary(record)}\n{status_line(record.status)}"))
+        if controls := manage_buttons(record, f":{index}"):
+            blocks.append(actions(controls))
     blocks.append(context("Only you can see this list."))
     return message(f"Your bookings ({len(records)})", blocks)

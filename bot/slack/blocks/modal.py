@@ -26,13 +26,14 @@ from bot.bookable.models import Availability, NoAvailabilityCode, RequestReason,
 from bot.slack import ids
 from bot.slack.blocks.common import actions, button, context, human_date, option, plain, section
 from bot.slack.form import MENU_PREFIX, NAME_MAX, NOTES_MAX, PACKAGE_PREFIX, FormInput
-from bot.slack.ids import ModalMeta, slot_value
+from bot.slack.ids import ModalMeta, SlotChoice, slot_value
 from bot.slack.mrkdwn import bold, clip, clip_line
 from bot.slack.parsing import MAX_PARTY, MIN_PARTY
 from bot.store.records import BookingRecord
 
 SLOT = ids.SLOT.block_id
 TITLE = "Book a table"
+CHANGE_TITLE = "Change booking"
 MAX_VIEW_BLOCKS = 100  # Slack's limit for a modal
 MAX_OPTIONS = 100
 
@@ -52,17 +53,19 @@ def _view(
     meta: ModalMeta,
     blocks: list[Block],
     *,
-    callback_id: str = ids.BOOKING_CALLBACK,
+    callback_id: str | None = None,
     submit: str | None = None,
     close: str = "Cancel",
+    title: str | None = None,
 ) -> dict[str, Any]:
     # A plain dict, not slack_sdk's `View(...).to_dict()`: that re-validates and re-renders
     # every block (the biggest CPU cost of opening a modal, bench/README.md "Profile"). Its
     # checks hold by construction: texts clipped, ids and metadata bounded, blocks ≤ 100.
     view: dict[str, Any] = {
         "type": "modal",
-        "callback_id": callback_id,
-        "title": plain(TITLE, 24).to_dict(),
+        "callback_id": callback_id
+        or (ids.CHANGE_CALLBACK if meta.is_change else ids.BOOKING_CALLBACK),
+        "title": plain(title or (CHANGE_TITLE if meta.is_change else TITLE), 24).to_dict(),
         "close": plain(close, 24).to_dict(),
         "blocks": [block.to_dict() for block in blocks[:MAX_VIEW_BLOCKS]],
         "private_metadata": meta.encode(),
@@ -195,7 +198,9 @@ def _preorder_block(venue: Venue | None, chosen: list[str]) -> InputBlock | None
     )
 
 
-def booking_form(meta: ModalMeta, state: FormState) -> dict[str, Any]:
+def _when_blocks(meta: ModalMeta, state: FormState) -> tuple[list[Block], date, int]:
+    """Heading, notice, date and party size (both reload the times), with the date and
+    party size they show."""
     values = state.values
     on = values.date or meta.date or date.today()
     party = min(max(values.party_size() or meta.party or 2, MIN_PARTY), MAX_PARTY)
@@ -225,6 +230,12 @@ def booking_form(meta: ModalMeta, state: FormState) -> dict[str, Any]:
             dispatch_action=True,
         )
     )
+    return blocks, on, party
+
+
+def booking_form(meta: ModalMeta, state: FormState) -> dict[str, Any]:
+    values = state.values
+    blocks, on, party = _when_blocks(meta, state)
     blocks.extend(_slot_blocks(state, on, party))
     blocks.extend(_guest_blocks(values))
     preorders = _preorder_block(state.venue, values.preorders) if meta.preorder_required else None
@@ -232,6 +243,24 @@ def booking_form(meta: ModalMeta, state: FormState) -> dict[str, Any]:
         blocks.append(preorders)
     blocks.extend(_policy_blocks(state.availability))
     return _view(meta, _with_field_notices(blocks, state.field_notices), submit="Book")
+
+
+def change_form(meta: ModalMeta, state: FormState) -> dict[str, Any]:
+    """The Change modal: date, party size, live times and notes, prefilled with the booking.
+    Its current time stays on offer for its own date and party size (the venue counts the
+    booking's own table as taken, so availability may not list it)."""
+    blocks, on, party = _when_blocks(meta, state)
+    blocks.extend(_slot_blocks(state, on, party, current=_current_slot(meta, on, party)))
+    blocks.append(_notes_block(state.values))
+    blocks.extend(_policy_blocks(state.availability))
+    return _view(meta, _with_field_notices(blocks, state.field_notices), submit="Save changes")
+
+
+def _current_slot(meta: ModalMeta, on: date, party: int) -> Any | None:
+    if not meta.time or (meta.date, meta.party) != (on, party):
+        return None
+    time = clip_line(meta.time, 10)
+    return option(f"{time} (current)", slot_value(meta.time, SlotType.BOOK.value, on, party))
 
 
 def _with_field_notices(blocks: list[Block], notices: dict[str, str]) -> list[Block]:
@@ -246,12 +275,18 @@ def _with_field_notices(blocks: list[Block], notices: dict[str, str]) -> list[Bl
     return placed
 
 
-def _slot_blocks(state: FormState, on: date, party: int) -> list[Block]:
+def _slot_blocks(state: FormState, on: date, party: int, current: Any = None) -> list[Block]:
     options = slot_options(state.availability, on, party) if state.availability is not None else []
+    if current is not None:  # in time order, replacing the same time if listed
+        time = SlotChoice.decode(current.value).time
+        listed = [o for o in options if SlotChoice.decode(o.value).time != time]
+        options = sorted([current, *listed], key=lambda o: SlotChoice.decode(o.value).time)
+        options = options[:MAX_OPTIONS]
     blocks: list[Block] = []
-    if options and state.availability is not None:
+    if options:
         selected = next((o for o in options if o.value == state.values.slot), None)
-        enquiry = any(slot.type is SlotType.REQUEST for slot in state.availability.times)
+        times = state.availability.times if state.availability is not None else []
+        enquiry = any(slot.type is SlotType.REQUEST for slot in times)
         blocks.append(
             InputBlock(
                 block_id=ids.SLOT.block_id,
@@ -308,15 +343,22 @@ def _guest_blocks(values: FormInput) -> list[Block]:
             hint="International format, e.g. +447700900123",
             max_length=30,
         ),
-        text_input(
-            ids.NOTES,
-            "Notes for the venue",
-            values.notes[:NOTES_MAX],
-            optional=True,
+        _notes_block(values),
+    ]
+
+
+def _notes_block(values: FormInput) -> InputBlock:
+    return InputBlock(
+        block_id=ids.NOTES.block_id,
+        label=plain("Notes for the venue", 50),
+        optional=True,
+        element=PlainTextInputElement(
+            action_id=ids.NOTES.action_id,
+            initial_value=values.notes[:NOTES_MAX] or None,
             multiline=True,
             max_length=NOTES_MAX,
         ),
-    ]
+    )
 
 
 def _policy_blocks(availability: Availability | None) -> list[Block]:
@@ -347,6 +389,23 @@ def result_view(meta: ModalMeta, record: BookingRecord, where: str | None) -> di
         lines.append(f"Venue reference: `{clip_line(record.operator_ref, 60)}`")
     if where:
         lines.append(where)
+    return _view(
+        meta,
+        [section(heading(meta)), section("\n".join(lines))],
+        callback_id=ids.RESULT_CALLBACK,
+        close="Done",
+    )
+
+
+def change_result_view(meta: ModalMeta, record: BookingRecord, what: str) -> dict[str, Any]:
+    """After a change: what changed (escaped) and the booking as it now stands."""
+    lines = [
+        bold(":white_check_mark: Booking changed"),
+        what,
+        f"{bold(human_date(record.date))} at {bold(clip_line(record.time, 10))}, "
+        f"party of {record.party_size}",
+        "The confirmation message is updated, with a note in its thread.",
+    ]
     return _view(
         meta,
         [section(heading(meta)), section("\n".join(lines))],

@@ -8,6 +8,7 @@ and goes through `bot.slack.mrkdwn` before it reaches Slack.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,9 +84,10 @@ def _when(date: dt.date, time: str | None, party_size: int | None) -> str:
     return " · ".join(parts)
 
 
-def status_thread_reply(change: StatusChange) -> dict[str, Any]:
-    """Reply under the booking's confirmation message: `old → new`, reason, late marker."""
-    return _build("Status: ", change, [], raw_subject="Booking status: ")
+def status_thread_reply(change: StatusChange, details: Sequence[str] = ()) -> dict[str, Any]:
+    """Reply under the booking's confirmation message: `old → new`, escaped `details`
+    lines (e.g. a venue's move of the date or time), reason, late marker."""
+    return _build("Status: ", change, list(details), raw_subject="Booking status: ")
 
 
 def status_direct_message(

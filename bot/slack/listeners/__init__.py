@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.context import AppContext
-from bot.slack.listeners import actions, commands, options, views
+from bot.slack.listeners import actions, changes, commands, options, views
 from bot.slack.listeners.shared import Shared
 
 
@@ -14,4 +14,5 @@ def register_listeners(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     commands.register(app, ctx, shared)
     actions.register(app, ctx, shared)
     views.register(app, ctx, shared)
+    changes.register(app, ctx, shared)
     options.register(app, ctx, shared)

@@ -6,13 +6,11 @@ import secrets
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import AppContext
 from bot.slack import ids
 from bot.slack.blocks.bookings import my_bookings
-from bot.slack.blocks.common import simple_message
 from bot.slack.blocks.modal import loading_view, message_view
 from bot.slack.blocks.search import PAGE_SIZE
 from bot.slack.cancellation import cancel_from_slack
@@ -25,9 +23,8 @@ from bot.slack.listeners.shared import (
     Shared,
     channel_of,
     failure_text,
-    log,
+    open_modal,
     report_failure,
-    slack_error,
     team_of,
     tell,
     user_of,
@@ -72,31 +69,22 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     async def _open_form(body: dict[str, Any], client: AsyncWebClient, respond: Respond) -> None:
         try:
             ref = BookRef.decode(_action(body).get("value", ""))
-            meta = ModalMeta(
-                key=secrets.token_hex(16),  # one key per modal: one booking per modal
-                composite_id=ref.composite_id,
-                venue_id=ref.venue_id,
-                channel_id=channel_of(body),
-                date=ref.date,
-                party=ref.party,
-            )
-            # The trigger id expires 3 s after the click: open the modal before any other call.
-            opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_view(meta))
-        except SlackApiError as error:
-            log.warning("views.open failed: %s", slack_error(error))
-            await tell(
-                respond,
-                simple_message(
-                    "I couldn't open the booking form in time. Please click *Book* again."
-                ),
-            )
-            return
         except Exception as error:
             await report_failure(error, respond, "opening the booking form")
             return
-        view = opened.get("view") or {}
-        shared.views.saw(view)
-        await _load_form(client, meta, view, user_of(body), wanted_time=ref.time)
+        meta = ModalMeta(
+            key=secrets.token_hex(16),  # one key per modal: one booking per modal
+            composite_id=ref.composite_id,
+            venue_id=ref.venue_id,
+            channel_id=channel_of(body),
+            date=ref.date,
+            party=ref.party,
+        )
+        view = await open_modal(
+            shared, client, body, loading_view(meta), respond, what="booking form", button="Book"
+        )
+        if view is not None:
+            await _load_form(client, meta, view, user_of(body), wanted_time=ref.time)
 
     async def _load_form(
         client: AsyncWebClient,

@@ -1,5 +1,5 @@
-"""The booking modal's moving parts, shared by the action and view listeners: building
-the form from live availability, and refreshing it in place."""
+"""The booking modal's moving parts, shared by the action and view listeners (and the
+Change modal's): building the form from live availability, and refreshing it in place."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bot.bookable.models import SlotType, Venue
 from bot.context import AppContext
 from bot.slack import ids
 from bot.slack.blocks.common import human_date
-from bot.slack.blocks.modal import FormState, booking_form
+from bot.slack.blocks.modal import FormState, booking_form, change_form
 from bot.slack.form import FormInput
 from bot.slack.ids import ModalMeta, slot_value
 from bot.slack.listeners.shared import failure_text, log
@@ -108,15 +108,16 @@ async def fill_form(
     notice: str | None = None,
     wanted_time: str | None = None,
 ) -> dict[str, Any]:
-    """Venue and availability in parallel, then the form view. `notice` and `notices` are
-    escaped text for the top of the form and under inputs (by block id)."""
+    """Venue and availability in parallel, then the form view (the Change modal's when
+    `meta` is a change). `notice` and `notices` are escaped text for the top of the form
+    and under inputs (by block id)."""
     venue, state = await asyncio.gather(
         load_venue(ctx, meta),
         form_state(ctx, meta, values, notices=notices, notice=notice, wanted_time=wanted_time),
     )
     apply_venue(meta, venue)
     state.venue = venue
-    return booking_form(meta, state)
+    return change_form(meta, state) if meta.is_change else booking_form(meta, state)
 
 
 def default_values(meta: ModalMeta, today: date, profile: Any) -> FormInput:

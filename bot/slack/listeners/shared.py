@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.bookable.errors import BookableError
@@ -171,6 +172,33 @@ async def _send(respond: Respond, message: dict[str, Any]) -> int | None:
 
 async def report_failure(error: BaseException, respond: Respond | None, what: str) -> None:
     await tell(respond, simple_message(failure_text(error, what)))
+
+
+async def open_modal(
+    shared: Shared,
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    respond: Respond | None,
+    *,
+    what: str,
+    button: str,
+) -> dict[str, Any] | None:
+    """`views.open` with the click's trigger id (it expires 3 s after the click: call this
+    before anything slow); the opened view, or None once the clicker was told it failed."""
+    try:
+        opened = await client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as error:
+        log.warning("views.open failed: %s", slack_error(error))
+        text = f"I couldn't open the {what} in time. Please click *{button}* again."
+        await tell(respond, simple_message(text))
+        return None
+    except Exception as error:
+        await report_failure(error, respond, f"opening the {what}")
+        return None
+    found: dict[str, Any] = opened.get("view") or {}
+    shared.views.saw(found)
+    return found
 
 
 def team_of(body: dict[str, Any]) -> str:
