@@ -70,28 +70,30 @@ def venue_text(venue: Venue) -> str:
     return "\n".join(lines)
 
 
-def book_buttons(venue: Venue, ref: PageRef) -> list[ButtonElement]:
+def book_buttons(venue: Venue, ref: PageRef, action: str = ids.BOOK_ACTION) -> list[ButtonElement]:
     buttons: list[ButtonElement] = []
     for product in venue.products:
         value = BookRef(venue.id, product.composite_id, ref.date, ref.party).encode()
         if len(value) > ids.MAX_BUTTON_VALUE:
             continue  # ids too long to carry; never cut an id
         label = "Book " + shorten(one_line(product.product_name or "a table"), BOOK_LABEL_LIMIT)
-        action_id = f"{ids.BOOK_ACTION}:{len(buttons)}"
+        action_id = f"{action}:{len(buttons)}"
         buttons.append(button(label, action_id, value, style="primary" if not buttons else None))
         if len(buttons) == MAX_PRODUCTS:
             break
     return buttons
 
 
-def page_buttons(ref: PageRef, *, has_next: bool) -> list[ButtonElement]:
+def page_buttons(
+    ref: PageRef, *, has_next: bool, action: str = ids.PAGE_ACTION
+) -> list[ButtonElement]:
     buttons: list[ButtonElement] = []
     if ref.page > 1:
         previous = PageRef(**{**ref.__dict__, "page": ref.page - 1})
-        buttons.append(button("◀ Previous", f"{ids.PAGE_ACTION}:prev", previous.encode()))
+        buttons.append(button("◀ Previous", f"{action}:prev", previous.encode()))
     if has_next:
         following = PageRef(**{**ref.__dict__, "page": ref.page + 1})
-        buttons.append(button("Next ▶", f"{ids.PAGE_ACTION}:next", following.encode()))
+        buttons.append(button("Next ▶", f"{action}:next", following.encode()))
     return [b for b in buttons if len(b.value or "") <= ids.MAX_BUTTON_VALUE]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.context import AppContext
-from bot.slack.listeners import actions, commands, options, views
+from bot.slack.listeners import actions, commands, home, options, search_modal, views
 from bot.slack.listeners.shared import Shared
 
 
@@ -15,3 +15,5 @@ def register_listeners(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     actions.register(app, ctx, shared)
     views.register(app, ctx, shared)
     options.register(app, ctx, shared)
+    home.register(app, ctx, shared)
+    search_modal.register(app, ctx, shared)

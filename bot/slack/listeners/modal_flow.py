@@ -7,14 +7,16 @@ import asyncio
 from datetime import date
 from typing import Any
 
+from slack_sdk.web.async_client import AsyncWebClient
+
 from bot.bookable.errors import BookableError
 from bot.bookable.models import Venue
 from bot.context import AppContext
 from bot.slack import ids
-from bot.slack.blocks.modal import FormState, booking_form
+from bot.slack.blocks.modal import FormState, booking_form, message_view
 from bot.slack.form import FormInput
 from bot.slack.ids import ModalMeta
-from bot.slack.listeners.shared import failure_text, log
+from bot.slack.listeners.shared import Shared, failure_text, log
 from bot.slack.parsing import MAX_PARTY, MIN_PARTY
 from bot.slack.user_errors import explain
 from bot.slack.users import today_in
@@ -106,3 +108,26 @@ def default_values(meta: ModalMeta, today: date, profile: Any) -> FormInput:
         last_name=getattr(profile, "last_name", "") or "",
         email=getattr(profile, "email", "") or "",
     )
+
+
+async def load_form(
+    ctx: AppContext,
+    shared: Shared,
+    client: AsyncWebClient,
+    meta: ModalMeta,
+    view: dict[str, Any],
+    user_id: str,
+) -> None:
+    """Replace a just opened (or pushed) loading view with the booking form, filled in
+    with the user's profile and live availability."""
+    shared.views.saw(view)
+    view_id = view.get("id", "")
+    ticket = shared.views.begin(view_id)
+    try:
+        profile = await shared.users.get(user_id, client)
+        meta.tz = profile.tz if profile else None
+        values = default_values(meta, today_in(meta.tz), profile)
+        form = await fill_form(ctx, meta, values)
+    except Exception as error:
+        form = message_view(meta, failure_text(error, "loading the booking form"))
+    await shared.views.update(client, view_id, form, view_hash=view.get("hash"), ticket=ticket)
