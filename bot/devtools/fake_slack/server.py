@@ -273,6 +273,15 @@ class FakeSlack:
             if record is not None and record.message_ts is None:
                 record.message_ts = shown.ts
 
+    def post_as_user(self, user_id: str, channel: str, text: str) -> dict[str, Any]:
+        """A person posts in a channel (e.g. a message to run a message shortcut on)."""
+        with self._lock:
+            author = self._workspace.user(user_id)
+            posted = self._workspace.messages.post(
+                self._channel_id(channel), text=text, user=author.id
+            )
+            return posted.to_inspect(self.team_id)
+
     def note_app_output(self, text: str) -> None:
         """Remember something the app answered the driver, for `all_posted_texts()`."""
         with self._lock:
