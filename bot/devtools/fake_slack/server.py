@@ -274,12 +274,15 @@ class FakeSlack:
                 record.message_ts = shown.ts
 
     def post_as_user(self, user_id: str, channel: str, text: str) -> dict[str, Any]:
-        """A person posts in a channel (e.g. a message to run a message shortcut on)."""
+        """A person posts in a channel (e.g. a message to run a message shortcut on);
+        `LookupError` for a user or channel the workspace does not have."""
         with self._lock:
-            author = self._workspace.user(user_id)
-            posted = self._workspace.messages.post(
-                self._channel_id(channel), text=text, user=author.id
-            )
+            try:
+                author = self._workspace.user(user_id)
+                where = self._workspace.channel(channel)
+            except SlackError as error:
+                raise LookupError(f"{error.error}: {user_id!r} in {channel!r}") from None
+            posted = self._workspace.messages.post(where.id, text=text, user=author.id)
             return posted.to_inspect(self.team_id)
 
     def note_app_output(self, text: str) -> None:
