@@ -114,3 +114,26 @@ async def test_message_shortcut_books_into_that_conversation(stack: LocalStack) 
     )  # fmt: skip
     assert "Dishoom Covent Garden" in section_text(confirmation)
     assert not any(m["text"].startswith("Booking at") for m in stack.fake.messages("D_ALICE"))
+
+
+async def test_a_double_click_on_a_result_pushes_one_form(stack: LocalStack) -> None:
+    driver = _driver(stack)
+    await driver.shortcut("U_ALICE", ids.BOOK_SHORTCUT)
+    modal = await _search_modal(stack, "U_ALICE")
+    await driver.type_value(
+        modal["id"], ids.SEARCH_WORDS.block_id, ids.SEARCH_WORDS.action_id, "dishoom"
+    )
+    await driver.submit("U_ALICE", modal["id"])
+    results = await stack.fake.wait_for(
+        lambda: (v := stack.fake.view(modal["id"])) and buttons(v, ids.PICK_ACTION) and v,
+        within=WAIT,
+    )  # fmt: skip
+    pick = buttons(results, ids.PICK_ACTION)[0]
+    for _ in range(2):  # both clicks are acked; the second was dropped before its ack
+        response = await driver.click(
+            "U_ALICE", modal["id"], pick["action_id"], value=pick["value"]
+        )
+        assert response.status_code == 200
+    await wait_for_form(stack, "U_ALICE")
+    assert len(stack.fake.view_stack("U_ALICE")) == 2
+    assert len(stack.fake.calls_to("views.push")) == 1

@@ -10,6 +10,7 @@ import secrets
 from functools import partial
 from typing import Any
 
+from cachetools import TTLCache
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -29,6 +30,9 @@ from bot.slack.users import today_in
 # No date is valid anywhere before "today" in the last time zone to reach it; the booking
 # form checks the date again in the booker's own zone.
 EARLIEST_ZONE = "Etc/GMT+12"
+# A double click on a result sends two clicks, each with a trigger id: only the first
+# pushes a booking form (per process; a second form would just sit on top of the first).
+DOUBLE_CLICK_SECONDS = 5.0
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
@@ -42,6 +46,8 @@ def _conversation(body: dict[str, Any]) -> str | None:
 
 
 def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
+    recent_picks: TTLCache[tuple[str, str], bool] = TTLCache(5000, DOUBLE_CLICK_SECONDS)
+
     @app.shortcut(ids.BOOK_SHORTCUT)
     @app.action(ids.HOME_FIND_ACTION)
     async def find_a_table(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -110,6 +116,12 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
 
     @app.action(ids.PICK_PATTERN)
     async def pick(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        clicked = (str((body.get("view") or {}).get("id")), str(_action(body).get("value")))
+        if clicked in recent_picks:
+            log.info("second click on the same result ignored")
+            await ack()
+            return
+        recent_picks[clicked] = True
         await shared.hand_off(ack, "book from the search modal", partial(_push_form, body, client))
 
     async def _push_form(body: dict[str, Any], client: AsyncWebClient) -> None:
