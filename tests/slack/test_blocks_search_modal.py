@@ -49,6 +49,8 @@ def test_a_conversation_is_named_as_the_bookings_home() -> None:
     view = search_modal(SearchMeta("C_GENERAL"), SearchInput())
     assert "<#C_GENERAL>" in texts(view)
     assert SearchMeta.decode(view["private_metadata"]) == SearchMeta("C_GENERAL")
+    in_a_dm = search_modal(SearchMeta("D_ALICE"), SearchInput())  # the shortcut in a DM
+    assert "direct messages" in texts(in_a_dm) and "<#D_ALICE>" not in texts(in_a_dm)
 
 
 def test_results_carry_the_search_date_and_party_and_page_within_the_modal() -> None:

@@ -65,7 +65,8 @@ def search_modal(
 
 
 def where_text(meta: SearchMeta) -> str:
-    if meta.channel_id:
+    # A DM is no channel to post in: the confirmation goes to the booker's DM with the app.
+    if meta.channel_id and not meta.channel_id.startswith("D"):
         return f"Booking for <#{clip(meta.channel_id, 40)}>: the confirmation is posted there."
     return "The confirmation comes to your direct messages with Bookable."
 

@@ -18,8 +18,10 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         user, team = event.get("user"), body.get("team_id")
         if event.get("tab") != "home" or not isinstance(user, str) or not isinstance(team, str):
             return  # the Messages tab, or not a payload Slack sends
-        # Bolt acks events itself; the publish runs after the answer.
-        shared.followups.submit("home tab", lambda: shared.home.publish(team, user))
+        # Bolt acks events itself; the publish runs after the answer. When busy, the tab
+        # keeps what it showed last (the next visit or booking change publishes it).
+        if not shared.followups.submit("home tab", lambda: shared.home.publish(team, user)):
+            log.warning("Home tab of %s not published: busy", user)
 
     @app.action(ids.HOME_VIEW_PATTERN)
     async def page_home(ack: AsyncAck, body: dict[str, Any]) -> None:
