@@ -69,6 +69,7 @@ SEARCH_FEATURES = Field("search_features", "search_features_value")
 MAX_BUTTON_VALUE = 2000
 MAX_OPTION_VALUE = 150
 MAX_PRIVATE_METADATA = 3000
+MAX_HOME_PAGE = 1000  # a forged page number stays a small SQL offset
 
 
 def _compact(data: dict[str, Any]) -> str:
@@ -276,7 +277,8 @@ class HomeRef:
     @classmethod
     def decode(cls, value: str) -> HomeRef:
         data = _load(value)
-        return cls(_count(data.get("n"), "page") or 1, data.get("p") is True)
+        page = min(_count(data.get("n"), "page") or 1, MAX_HOME_PAGE)
+        return cls(page, data.get("p") is True)
 
 
 @dataclass(frozen=True)

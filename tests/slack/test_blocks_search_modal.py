@@ -140,5 +140,6 @@ def test_search_meta_and_home_ref_refuse_forged_values() -> None:
         with pytest.raises(StaleReference):
             SearchMeta.decode(forged)
     assert ids.HomeRef.decode('{"n": -3, "p": "yes"}') == ids.HomeRef()
+    assert ids.HomeRef.decode('{"n": 10000000000000000000000}').page == ids.MAX_HOME_PAGE
     with pytest.raises(StaleReference):
         ids.HomeRef.decode('{"n": "2"}')
