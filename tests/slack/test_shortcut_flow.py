@@ -137,3 +137,21 @@ async def test_a_double_click_on_a_result_pushes_one_form(stack: LocalStack) -> 
     await wait_for_form(stack, "U_ALICE")
     assert len(stack.fake.view_stack("U_ALICE")) == 2
     assert len(stack.fake.calls_to("views.push")) == 1
+
+
+async def test_a_slow_search_says_searching_then_shows_the_results(stack: LocalStack) -> None:
+    driver = _driver(stack)
+    await driver.shortcut("U_ALICE", ids.BOOK_SHORTCUT)
+    modal = await _search_modal(stack, "U_ALICE")
+    stack.sandbox_control("knobs", {"latency_ms": 2500})  # Bookable slower than the ack budget
+    words = ids.SEARCH_WORDS
+    await driver.type_value(modal["id"], words.block_id, words.action_id, "dishoom covent")
+    await driver.submit("U_ALICE", modal["id"])
+    assert driver.last_problem is None  # acked in time all the same
+    assert "Searching Bookable" in section_text(stack.fake.view(modal["id"]) or {})
+    results = await stack.fake.wait_for(
+        lambda: (v := stack.fake.view(modal["id"])) and buttons(v, ids.PICK_ACTION) and v,
+        within=WAIT,
+    )  # fmt: skip
+    assert "Searching" not in section_text(results)
+    assert "Dishoom Covent Garden" in section_text(results)

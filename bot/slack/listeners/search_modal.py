@@ -6,6 +6,8 @@ the message shortcut makes its conversation the booking's home."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 from functools import partial
 from typing import Any
@@ -33,6 +35,7 @@ EARLIEST_ZONE = "Etc/GMT+12"
 # A double click on a result sends two clicks, each with a trigger id: only the first
 # pushes a booking form (per process; a second form would just sit on top of the first).
 DOUBLE_CLICK_SECONDS = 5.0
+ACK_BUDGET = 1.5  # seconds a search may take and still answer in the submission's ack
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
@@ -80,11 +83,35 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             return
         view_id = view.get("id", "")
         ticket = shared.views.begin(view_id)
-        job = partial(_show_results, client, view_id, ticket, meta, entered, ref)
+        # The results go in the ack when they come within ACK_BUDGET (no views.update can
+        # then race the ack's own update, which would leave "Searching…" on top); else the
+        # ack says "Searching…" and the job updates the view when they come.
+        ready: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        job = partial(_search, client, view_id, ticket, meta, entered, ref, ready)
         if not shared.followups.submit("search modal", job):
             await ack(response_action="errors", errors={ids.SEARCH_WORDS.block_id: BUSY_TEXT})
             return
-        await ack(response_action="update", view=searching_view(meta, entered, ref))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(ready), ACK_BUDGET)
+        if ready.cancel():  # too slow: the job shows them itself (see _search)
+            await ack(response_action="update", view=searching_view(meta, entered, ref))
+        else:
+            await ack(response_action="update", view=ready.result())
+
+    async def _search(
+        client: AsyncWebClient,
+        view_id: str,
+        ticket: int,
+        meta: SearchMeta,
+        entered: SearchInput,
+        ref: PageRef,
+        ready: asyncio.Future[dict[str, Any]],
+    ) -> None:
+        view = await results_view(ctx.booking, meta, entered, ref)
+        if ready.cancelled():  # the ack went without them, seconds ago
+            await shared.views.update(client, view_id, view, ticket=ticket)
+        else:
+            ready.set_result(view)
 
     async def _show_results(
         client: AsyncWebClient,
