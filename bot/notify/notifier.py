@@ -26,6 +26,7 @@ import os
 import random
 import socket
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -74,15 +75,19 @@ class Notifier:
         slack_timeout: float = 5.0,
         max_hold: float = 1.0,
         venues: VenueDirectory | None = None,
+        on_booking_changed: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         """`slack` only lends its token and base URL: the notifier uses its own client
         without slack_sdk's retry handlers, because retries go through the outbox.
-        `venues` names the venue of bookings made elsewhere (webhooks carry no names)."""
+        `venues` names the venue of bookings made elsewhere (webhooks carry no names).
+        `on_booking_changed(booking_id)` runs after each delivered confirmation or status
+        change (the booker's Home tab is republished); it must not raise."""
         if slack_timeout > lease_seconds / 2:
             raise ValueError("slack_timeout must be at most half of lease_seconds")
         self._store = store
         self._settings = settings
         self._source_client = slack
+        self._on_booking_changed = on_booking_changed
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._concurrency = concurrency
         self._lease = lease_seconds
@@ -274,6 +279,8 @@ class Notifier:
                     log.warning("outbox job %s finished after its lease was taken over", job.id)
             except Exception:
                 log.exception("outbox job %s: could not mark done; it will be re-checked", job.id)
+            if self._on_booking_changed is not None and job.kind in ("confirm", "status"):
+                await self._on_booking_changed(job.booking_id)
 
     async def _release(
         self, run: JobRun, delay: float, why: str, *, ambiguous: bool = False, **extra: object

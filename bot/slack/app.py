@@ -1,4 +1,4 @@
-"""`build_bolt_app(ctx, followups)`: the Bolt AsyncApp with every listener registered."""
+"""`build_bolt_app(ctx, followups, home)`: the Bolt AsyncApp with every listener registered."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.context import AppContext
 from bot.slack.blocks.common import simple_message
 from bot.slack.followups import FollowUps
+from bot.slack.home import HomePublisher
 from bot.slack.listeners import register_listeners
 from bot.slack.listeners.shared import Shared, failure_text, tell
 from bot.slack.users import UserDirectory
@@ -17,7 +18,10 @@ from bot.slack.users import UserDirectory
 log = logging.getLogger(__name__)
 
 
-def build_bolt_app(ctx: AppContext, followups: FollowUps) -> AsyncApp:
+def build_bolt_app(
+    ctx: AppContext, followups: FollowUps, home: HomePublisher | None = None
+) -> AsyncApp:
+    """`home` publishes App Home tabs; pass the one the notifier also calls."""
     secret = ctx.settings.slack_signing_secret
     app = AsyncApp(
         signing_secret=secret.get_secret_value() if secret else None,
@@ -29,7 +33,8 @@ def build_bolt_app(ctx: AppContext, followups: FollowUps) -> AsyncApp:
         request_verification_enabled=True,
         logger=logging.getLogger("slack_bolt"),
     )
-    register_listeners(app, ctx, Shared(UserDirectory(ctx.slack), followups))
+    home = home or HomePublisher(ctx.store, ctx.slack, UserDirectory(ctx.slack))
+    register_listeners(app, ctx, Shared(home.users, followups, home=home))
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: Any = None) -> None:

@@ -51,31 +51,35 @@ def _element(values: dict[str, Any], target: ids.Field) -> dict[str, Any]:
     return element if isinstance(element, dict) else {}
 
 
-def _text(values: dict[str, Any], target: ids.Field) -> str:
+def text_value(values: dict[str, Any], target: ids.Field) -> str:
     value = _element(values, target).get("value")
     return value.strip() if isinstance(value, str) else ""
 
 
+def selected_date(values: dict[str, Any], target: ids.Field) -> date | None:
+    picked = _element(values, target).get("selected_date")
+    try:
+        return date.fromisoformat(picked) if isinstance(picked, str) else None
+    except ValueError:
+        return None
+
+
 def read_state(values: dict[str, Any]) -> FormInput:
     """`values` is `view["state"]["values"]` from a view_submission or block_actions."""
-    picked = _element(values, ids.DATE).get("selected_date")
-    try:
-        on = date.fromisoformat(picked) if isinstance(picked, str) else None
-    except ValueError:
-        on = None
+    on = selected_date(values, ids.DATE)
     option = _element(values, ids.SLOT).get("selected_option")
     slot = option.get("value") if isinstance(option, dict) else None
     chosen = _element(values, ids.PREORDERS).get("selected_options")
     chosen = chosen if isinstance(chosen, list) else []
     return FormInput(
         date=on,
-        party=_text(values, ids.PARTY) or None,
+        party=text_value(values, ids.PARTY) or None,
         slot=slot if isinstance(slot, str) else None,
-        first_name=_text(values, ids.FIRST_NAME),
-        last_name=_text(values, ids.LAST_NAME),
-        email=_text(values, ids.EMAIL),
-        phone=_text(values, ids.PHONE),
-        notes=_text(values, ids.NOTES),
+        first_name=text_value(values, ids.FIRST_NAME),
+        last_name=text_value(values, ids.LAST_NAME),
+        email=text_value(values, ids.EMAIL),
+        phone=text_value(values, ids.PHONE),
+        notes=text_value(values, ids.NOTES),
         preorders=[
             o["value"] for o in chosen if isinstance(o, dict) and isinstance(o.get("value"), str)
         ],

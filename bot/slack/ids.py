@@ -53,9 +53,27 @@ FORM_NOTICE_BLOCK = "form_notice"  # context at the top (e.g. Bookable unavailab
 # Date and party size dispatch an action on change, which reloads the available times.
 REFRESH_ACTIONS = (DATE.action_id, PARTY.action_id)
 
+# --- App Home and booking from anywhere --------------------------------------------------
+HOME_FIND_ACTION = "home_find_table"  # opens the search modal
+HOME_VIEW_ACTION = "home_view"  # value: a HomeRef (a page of upcoming, past shown or not)
+HOME_VIEW_PATTERN = re.compile(rf"^{HOME_VIEW_ACTION}(:\w+)?$")
+BOOK_SHORTCUT = "book_table"  # global shortcut
+BOOK_HERE_SHORTCUT = "book_table_here"  # message shortcut: the channel is the booking's home
+SEARCH_CALLBACK = "table_search"
+SEARCH_PAGE_ACTION = "table_search_page"  # value: a PageRef, as for the message's paging
+SEARCH_PAGE_PATTERN = re.compile(rf"^{SEARCH_PAGE_ACTION}(:\w+)?$")
+PICK_ACTION = "table_search_pick"  # value: a BookRef; pushes the booking modal
+PICK_PATTERN = re.compile(rf"^{PICK_ACTION}(:\d+)?$")
+SEARCH_WORDS = Field("search_words", "search_words_value")
+SEARCH_DATE = Field("search_date", "search_date_value")
+SEARCH_PARTY = Field("search_party", "search_party_value")
+SEARCH_GROUP = Field("search_group", "search_group_value")
+SEARCH_FEATURES = Field("search_features", "search_features_value")
+
 MAX_BUTTON_VALUE = 2000
 MAX_OPTION_VALUE = 150
 MAX_PRIVATE_METADATA = 3000
+MAX_HOME_PAGE = 1000  # a forged page number stays a small SQL offset
 
 
 def _compact(data: dict[str, Any]) -> str:
@@ -285,3 +303,37 @@ class SlotChoice:
         if not (isinstance(data.get("t"), str) and isinstance(data.get("y"), str) and on):
             raise StaleReference("not a time slot")
         return cls(data["t"], data["y"], on, _count(data.get("n"), "party size") or 0)
+
+
+@dataclass(frozen=True)
+class HomeRef:
+    """What the Home tab's paging and "Show past" buttons carry: what to show."""
+
+    page: int = 1  # of upcoming bookings
+    past: bool = False  # past and closed bookings expanded
+
+    def encode(self) -> str:
+        return _compact({"n": self.page, "p": self.past or None})
+
+    @classmethod
+    def decode(cls, value: str) -> HomeRef:
+        data = _load(value)
+        page = min(_count(data.get("n"), "page") or 1, MAX_HOME_PAGE)
+        return cls(page, data.get("p") is True)
+
+
+@dataclass(frozen=True)
+class SearchMeta:
+    """The search modal's private_metadata: the channel that is the booking's home, if
+    any (a message shortcut's conversation; none from Home or the global shortcut)."""
+
+    channel_id: str | None = None
+
+    def encode(self) -> str:
+        return _compact({"c": self.channel_id})
+
+    @classmethod
+    def decode(cls, value: str) -> SearchMeta:
+        if not value:
+            return cls()
+        return cls(_text(_load(value).get("c"), "channel"))

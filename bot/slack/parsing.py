@@ -146,7 +146,7 @@ def _search(tokens: list[Token], today: date) -> Search:
     at: str | None = None
     for token in tokens:
         if token.key == "group":
-            group = _name_filter("group", token.value)
+            group = name_filter("group", token.value)
         elif token.key in ("feature", "features"):
             features.extend(f for f in re.split(r"[,\s]+", token.value.lower()) if f)
         elif token.key == "date":
@@ -165,7 +165,7 @@ def _search(tokens: list[Token], today: date) -> Search:
         raise ParseProblem("Features are short words such as `dog_friendly`.")
     joined = " ".join(words)
     if joined:
-        joined = _name_filter("search words", joined)
+        joined = name_filter("search words", joined)
     return Search(joined, group, tuple(dict.fromkeys(features)), when, party, at)
 
 
@@ -175,7 +175,7 @@ def _subscription_filter(tokens: list[Token]) -> SubscriptionFilter:
     status: str | None = None
     for token in tokens:
         if token.key == "group":
-            group = _name_filter("group", token.value)
+            group = name_filter("group", token.value)
         elif token.key == "status":
             status = parse_status(token.value)
         elif token.key in ("venue", "name", None):
@@ -184,7 +184,7 @@ def _subscription_filter(tokens: list[Token]) -> SubscriptionFilter:
             raise ParseProblem(
                 f"Unknown filter “{_preview(token.key)}:”. Use `venue:`, `group:` or `status:`."
             )
-    venue = _name_filter("venue", " ".join(venue_words)) if venue_words else None
+    venue = name_filter("venue", " ".join(venue_words)) if venue_words else None
     return SubscriptionFilter(venue, group, status)
 
 
@@ -250,7 +250,7 @@ def parse_status(value: str) -> str:
     return lowered
 
 
-def _name_filter(what: str, value: str) -> str:
+def name_filter(what: str, value: str) -> str:
     value = " ".join(value.split())
     if not MIN_WORDS <= len(value) <= MAX_WORDS:
         raise ParseProblem(f"The {what} must be {MIN_WORDS} to {MAX_WORDS} characters long.")

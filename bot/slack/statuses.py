@@ -60,3 +60,7 @@ def status_line(status: str) -> str:
 def is_final(status: str) -> bool:
     known = STATUSES.get(status_key(status))
     return known is not None and known.final
+
+
+# Statuses nothing can change any more (the Home tab lists them as past).
+FINAL_STATUSES = frozenset(key for key, label in STATUSES.items() if label.final)

@@ -9,6 +9,7 @@ from bot.store.bookings import BookingsMixin
 from bot.store.changes import ChangesMixin
 from bot.store.core import Clock, utc_now
 from bot.store.engine import create_store_engine
+from bot.store.home import HomeMixin
 from bot.store.migrate import migrate_to_head
 from bot.store.outbox import OutboxMixin
 from bot.store.pacing import PacingMixin
@@ -26,6 +27,7 @@ class Store(
     OutboxMixin,
     PacingMixin,
     SubscriptionsMixin,
+    HomeMixin,
     SecretsMixin,
 ):
     """SQLite (`sqlite+aiosqlite:///file.db`) or Postgres (`postgresql+asyncpg://…`).

@@ -27,7 +27,9 @@ from bot.service.sweep import SubmissionSweep
 from bot.service.webhooks import WebhookIngest
 from bot.slack.app import build_bolt_app
 from bot.slack.followups import FollowUps
+from bot.slack.home import HomePublisher
 from bot.slack.listeners.shared import response_session, response_url_session
+from bot.slack.users import UserDirectory
 from bot.web.limits import BodySizeLimit
 from bot.web.local import register_local_webhook
 from bot.web.observe import RequestObservation, note_slack_kind
@@ -71,10 +73,16 @@ def build_asgi_app(
             response_session.set(answers)  # inherited by the workers' tasks
             followups.start()
             started.push_async_callback(followups.stop)
-            bolt = build_bolt_app(ctx, followups)
+            home = HomePublisher(ctx.store, ctx.slack, UserDirectory(ctx.slack))
+            bolt = build_bolt_app(ctx, followups, home)
             handler = AsyncSlackRequestHandler(bolt)
             ingest = WebhookIngest(ctx.store, settings)
-            notifier = Notifier(ctx.store, settings, venues=ctx.booking.venues)
+            notifier = Notifier(
+                ctx.store,
+                settings,
+                venues=ctx.booking.venues,
+                on_booking_changed=home.booking_changed,
+            )
             ingest.on_accepted = notifier.wake
             ctx.booking.on_confirmation_queued = notifier.wake
             sweep = SubmissionSweep(ctx.store, settings, on_queued=notifier.wake)

@@ -161,6 +161,38 @@ class RecordingBoltApp:
             await ack()
             await client.views_open(trigger_id=body["trigger_id"], view=booking_modal(body["text"]))
 
+        @app.shortcut("book_table")
+        async def global_shortcut(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+            await ack()
+            self.received.append(body)
+            await client.views_open(trigger_id=body["trigger_id"], view=booking_modal("shortcut"))
+
+        @app.shortcut("book_here")
+        async def message_shortcut(ack: Any, body: dict[str, Any], respond: Any) -> None:
+            await ack()
+            self.received.append(body)
+            await respond(text=f"Booking for <#{body['channel']['id']}>")
+
+        @app.event("app_home_opened")
+        async def home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+            self.received.append(event)
+            opened = len([e for e in self.received if e.get("type") == "app_home_opened"])
+            await client.views_publish(
+                user_id=event["user"],
+                view={
+                    "type": "home",
+                    "blocks": [
+                        {"type": "section", "text": {"type": "mrkdwn", "text": f"Visit {opened}"}},
+                        {
+                            "type": "actions",
+                            "elements": [
+                                {"type": "button", "action_id": "take", "text": plain("Take")}
+                            ],
+                        },
+                    ],
+                },
+            )
+
         @app.action("take")
         async def take(ack: Any, body: dict[str, Any], respond: Any) -> None:
             await ack()

@@ -210,3 +210,51 @@ async def test_closing_notifies_the_app(
     assert response is not None and response.status_code == 200
     assert bolt.of_type("view_closed")[0]["view"]["id"] == view["id"]
     assert fake.current_view("U_ALICE") is None
+
+
+async def test_global_shortcut_has_a_trigger_and_no_channel(
+    driver: SlackDriver, fake: FakeSlack, bolt: RecordingBoltApp
+) -> None:
+    response = await driver.shortcut("U_ALICE", "book_table")
+    assert response.status_code == 200 and driver.last_problem is None
+    [body] = bolt.of_type("shortcut")
+    assert body["callback_id"] == "book_table" and body["user"]["id"] == "U_ALICE"
+    assert "channel" not in body and "response_url" not in body
+    view = await fake.wait_for(lambda: fake.current_view("U_ALICE"))
+    assert view["private_metadata"] == "shortcut"  # the trigger id opened the modal
+
+
+async def test_message_shortcut_carries_the_message_channel_and_response_url(
+    driver: SlackDriver, fake: FakeSlack, bolt: RecordingBoltApp
+) -> None:
+    posted = fake.post_as_user("U_CAROL", "C_GENERAL", "Lunch on Friday?")
+    assert posted["user"] == "U_CAROL" and not posted["ephemeral_to"]
+    await driver.message_shortcut("U_ALICE", posted, "book_here")
+    [body] = bolt.of_type("message_action")
+    assert body["channel"]["id"] == "C_GENERAL" and body["message_ts"] == posted["ts"]
+    assert body["message"]["text"] == "Lunch on Friday?" and body["trigger_id"]
+    answer = await fake.wait_for(
+        lambda: next((m for m in fake.messages("C_GENERAL") if m["ephemeral_to"]), None)
+    )
+    assert answer["text"] == "Booking for <#C_GENERAL>"
+    with pytest.raises(LookupError):
+        await driver.message_shortcut("U_ALICE", {"ts": "1.2"}, "book_here", channel_id="C_GENERAL")
+
+
+async def test_open_home_sends_app_home_opened_with_the_published_view(
+    driver: SlackDriver, fake: FakeSlack, bolt: RecordingBoltApp
+) -> None:
+    await driver.open_home("U_ALICE")
+    first = await fake.wait_for(lambda: fake.home_view("U_ALICE"))
+    [event] = bolt.of_type("app_home_opened")
+    assert event["tab"] == "home" and event["channel"] == "D_ALICE" and "view" not in event
+    await driver.open_home("U_ALICE")
+    again = await fake.wait_for(
+        lambda: (v := fake.home_view("U_ALICE")) and "Visit 2" in str(v["blocks"]) and v
+    )
+    assert again["id"] == first["id"]  # one Home view per user, republished in place
+    assert bolt.of_type("app_home_opened")[1]["view"]["id"] == first["id"]
+    # A button on the Home tab is a block action from a view of type "home".
+    await driver.click("U_ALICE", again["id"], "take")
+    [click] = [b for b in bolt.received if b.get("type") == "block_actions"]
+    assert click["view"]["type"] == "home" and click["container"]["type"] == "view"

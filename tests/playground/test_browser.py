@@ -172,3 +172,72 @@ def test_a_time_button_opens_the_modal_with_that_time(
     page.screenshot(path=artifacts / "playground-time-preselected.png")
     assert not errors, errors
     assert not outside, outside
+
+
+def test_home_tab_and_shortcuts(playground: Playground, browser: Any, artifacts: Path) -> None:
+    errors: list[str] = []
+    outside: list[str] = []
+    page = open_page(browser, playground.url, outside)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    expect(page.locator("#channel-title")).to_have_text("# general")
+
+    # 1. the Home tab: app_home_opened, then the published view renders in the page
+    page.click("#home-link")
+    home = page.get_by_role("region", name="App Home")
+    expect(home).to_contain_text("Nothing booked yet")
+
+    # 2. Find a table -> the search modal; results inside it; Book pushes the booking modal
+    home.get_by_role("button", name="Find a table").click()
+    search = page.get_by_role("dialog", name="Find a table")
+    expect(search).to_contain_text("direct messages")
+    search.get_by_label("Venue or words").fill("dishoom covent")
+    search.get_by_label("Date").fill(next_wednesday())
+    search.get_by_role("button", name="Search", exact=True).click()
+    result = search.locator(".block.section", has_text="Dishoom Covent Garden").first
+    expect(result).to_be_visible()
+    page.screenshot(path=artifacts / "playground-search-modal.png")
+    picks = result.locator("xpath=following-sibling::div[contains(@class,'actions')][1]")
+    picks.get_by_role("button").first.click()
+    form = page.get_by_role("dialog", name="Book a table")
+    expect(form.get_by_text(re.compile(r"^Time on Wed"))).to_be_visible()
+    form.locator(".block.input", has_text="Time on").locator("select").select_option(index=1)
+    form.get_by_label("Email").fill("alice@example.com")
+    form.get_by_label("Phone").fill("+44 7700 900123")
+    form.get_by_role("button", name="Book", exact=True).click()
+    expect(form).to_contain_text("our direct messages")
+    form.get_by_role("button", name="Done").click()
+    expect(search).to_be_visible()  # the pushed view closed; the search is under it
+    search.get_by_role("button", name="Close").first.click()
+    expect(search).to_have_count(0)
+
+    # 3. the booking is on the Home tab (republished after the confirmation), Cancel works
+    booking = home.locator(".block.section", has_text="Dishoom Covent Garden")
+    expect(booking).to_contain_text("Confirmed")
+    expect(home.get_by_role("button", name="Change")).to_have_count(1)
+    home.get_by_role("button", name="Cancel booking").click()
+    page.locator(".confirm-dialog").get_by_role("button", name="Cancel booking").click()
+    # (the tab says "Cancelled: …" until the venue's webhook republishes it)
+    expect(home).to_contain_text("Past and closed · 1 booking")
+    expect(home.get_by_role("button", name="Cancel booking")).to_have_count(0)
+    page.screenshot(path=artifacts / "playground-home.png")
+    dm = page.locator("#dms .channel-link", has_text="Bookable")
+    dm.click()
+    expect(page.locator("#messages .message", has_text="Dishoom Covent Garden")).to_contain_text(
+        "Cancelled"
+    )
+
+    # 4. a message shortcut on a person's message: that conversation is the booking's home
+    page.locator("#channels .channel-link", has_text="general").click()
+    page.fill("#composer-input", "Lunch on Wednesday?")
+    page.press("#composer-input", "Enter")
+    message = page.locator("#messages .message", has_text="Lunch on Wednesday?")
+    message.get_by_role("button", name="Book a table for this conversation").click()
+    here = page.get_by_role("dialog", name="Find a table")
+    expect(here).to_contain_text("Booking for #general")
+    here.get_by_role("button", name="Close").first.click()
+
+    # 5. the global shortcut opens the same search, confirmations by DM
+    page.get_by_role("button", name="⚡ Book a table", exact=True).click()
+    expect(page.get_by_role("dialog", name="Find a table")).to_contain_text("direct messages")
+    assert not errors, errors
+    assert not outside, outside

@@ -129,6 +129,43 @@ def test_bad_requests_get_json_errors(api: httpx.Client) -> None:
     assert unknown.json()["ok"] is False
 
 
+def test_home_tab_shortcuts_and_plain_messages(api: httpx.Client) -> None:
+    assert state(api)["home"] is None  # never opened
+    assert {s["callback_id"] for s in state(api)["shortcuts"]} == {"book_table", "book_table_here"}
+    assert api.post("/api/home/open", json={"user": "U_ALICE"}).json() == {"ok": True}
+    home = eventually(lambda: state(api)["home"], "the published Home tab")
+    assert home["type"] == "home" and "Nothing booked yet" in str(home["blocks"])
+
+    assert api.post(
+        "/api/shortcut", json={"user": "U_ALICE", "callback_id": "book_table"}
+    ).is_success
+    modal = eventually(lambda: state(api)["views"], "the search modal")[-1]
+    assert modal["callback_id"] == "table_search"
+
+    posted = api.post("/api/message", json={"user": "U_BOB", "channel": "C_GENERAL", "text": "Hi"})
+    assert posted.is_success
+    message = next(m for m in state(api, "U_BOB")["messages"] if m["text"] == "Hi")
+    assert message["user"] == "U_BOB" and not message["bot"]
+    here = api.post(
+        "/api/shortcut",
+        json={"user": "U_BOB", "callback_id": "book_table_here", "channel": "C_GENERAL",
+              "message_ts": message["ts"]},
+    )  # fmt: skip
+    assert here.is_success
+    bob_modal = eventually(lambda: state(api, "U_BOB")["views"], "Bob's search modal")[-1]
+    assert "C_GENERAL" in str(bob_modal["blocks"])
+
+    assert api.post("/api/message", json={"user": "U_NOBODY", "channel": "C_GENERAL",
+                                          "text": "x"}).status_code == 404  # fmt: skip
+    assert api.post("/api/message", json={"user": "U_BOB", "channel": "C_GENERAL",
+                                          "text": "  "}).status_code == 400  # fmt: skip
+    assert api.post("/api/home/open", json={}).status_code == 400
+    gone = {"user": "U_BOB", "callback_id": "book_table_here", "channel": "C_GENERAL",
+            "message_ts": "9.9"}  # fmt: skip
+    missing = api.post("/api/shortcut", json=gone)
+    assert missing.status_code == 404
+
+
 def test_events_stream_relays_fake_slack_changes() -> None:
     with LocalStack() as stack:
         app = create_playground_app(stack, sse_max_seconds=5.0)

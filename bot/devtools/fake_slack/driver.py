@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import httpx
 from slack_sdk.signature import SignatureVerifier
 
-from bot.devtools.fake_slack.directory import APP_ID, TEAM_DOMAIN, Channel, User
+from bot.devtools.fake_slack.directory import APP_ID, TEAM_DOMAIN, Channel, User, dm_channel_id
 from bot.devtools.fake_slack.elements import Located, find_element
 from bot.devtools.fake_slack.payloads import (
     VERIFICATION_TOKEN,
@@ -384,6 +384,64 @@ class SlackDriver:
                 options += list(group.get("options") or [])
             self._suggested[(view_id, action_id)] = options
         return response
+
+    # --- shortcuts ----------------------------------------------------------------------
+
+    async def shortcut(
+        self, user_id: str, callback_id: str, *, signed: bool = True, timestamp: int | None = None
+    ) -> httpx.Response:
+        """A global shortcut (lightning menu or search bar): a `shortcut` payload with a
+        trigger id and no channel or response_url."""
+        payload = interaction_base("shortcut", self._user(user_id), self.fake.team_id)
+        payload.update(
+            callback_id=callback_id,
+            trigger_id=self.fake.issue_trigger_id(user_id),
+            action_ts=f"{time.time():.6f}",
+        )
+        return await self._send_payload(payload, signed, timestamp)
+
+    async def message_shortcut(
+        self,
+        user_id: str,
+        message: dict[str, Any],
+        callback_id: str,
+        *,
+        channel_id: str | None = None,
+        signed: bool = True,
+        timestamp: int | None = None,
+    ) -> httpx.Response:
+        """A message shortcut (a message's "More actions" menu): a `message_action` payload
+        with the message, its channel, a trigger id and a response_url."""
+        channel = self._channel(channel_id or str(message.get("channel", "")))
+        stored = self.fake.message(channel.id, str(message["ts"]))
+        if stored is None:
+            raise LookupError(f"message {message['ts']} no longer exists in {channel.id}")
+        payload = interaction_base("message_action", self._user(user_id), self.fake.team_id)
+        payload.update(
+            callback_id=callback_id,
+            trigger_id=self.fake.issue_trigger_id(user_id),
+            action_ts=f"{time.time():.6f}",
+            message_ts=stored["ts"],
+            channel={"id": channel.id, "name": channel.name},
+            message=as_sent(stored),
+            response_url=self.fake.new_response_url(channel.id, user_id, stored["ts"]),
+        )
+        return await self._send_payload(payload, signed, timestamp)
+
+    async def open_home(self, user_id: str, *, signed: bool = True) -> httpx.Response:
+        """The user opens the app's Home tab: `app_home_opened`, with the published view
+        when there is one (as Slack sends it)."""
+        event: dict[str, Any] = {
+            "type": "app_home_opened",
+            "user": self._user(user_id).id,
+            "channel": dm_channel_id(user_id),
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        }
+        home = self.fake.home_view(user_id)
+        if home is not None:
+            event["view"] = as_sent(home)
+        return await self.event(event, signed=signed)
 
     # --- Events API ---------------------------------------------------------------------
 

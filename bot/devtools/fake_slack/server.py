@@ -273,6 +273,18 @@ class FakeSlack:
             if record is not None and record.message_ts is None:
                 record.message_ts = shown.ts
 
+    def post_as_user(self, user_id: str, channel: str, text: str) -> dict[str, Any]:
+        """A person posts in a channel (e.g. a message to run a message shortcut on);
+        `LookupError` for a user or channel the workspace does not have."""
+        with self._lock:
+            try:
+                author = self._workspace.user(user_id)
+                where = self._workspace.channel(channel)
+            except SlackError as error:
+                raise LookupError(f"{error.error}: {user_id!r} in {channel!r}") from None
+            posted = self._workspace.messages.post(where.id, text=text, user=author.id)
+            return posted.to_inspect(self.team_id)
+
     def note_app_output(self, text: str) -> None:
         """Remember something the app answered the driver, for `all_posted_texts()`."""
         with self._lock:

@@ -133,6 +133,32 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
                 listed += list(group.get("options") or [])
             return _answer(response, driver, options=listed)
 
+    async def post_message(request: Request) -> Response:
+        """A person's plain message (something to run a message shortcut on)."""
+        body = await _json(request)
+        text = str(body.get("text") or "").strip()[:4000]
+        if not text:
+            return _fail("text is required", 400)
+        stack.fake.post_as_user(_str(body, "user"), _str(body, "channel"), text)
+        return JSONResponse({"ok": True})
+
+    async def home_open(request: Request) -> Response:
+        body = await _json(request)
+        async with driver_lock:
+            return _answer(await driver.open_home(_str(body, "user")), driver)
+
+    async def shortcut(request: Request) -> Response:
+        """A global shortcut, or with `channel` and `message_ts` a message shortcut."""
+        body = await _json(request)
+        user, callback_id = _str(body, "user"), _str(body, "callback_id")
+        async with driver_lock:
+            if body.get("message_ts"):
+                message = {"channel": _str(body, "channel"), "ts": _str(body, "message_ts")}
+                response = await driver.message_shortcut(user, message, callback_id)
+            else:
+                response = await driver.shortcut(user, callback_id)
+            return _answer(response, driver)
+
     async def bookings(request: Request) -> Response:
         return JSONResponse({"ok": True, "bookings": await _bookings(sandbox)})
 
@@ -157,6 +183,9 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
         Route("/api/view/submit", view_submit, methods=["POST"]),
         Route("/api/view/close", view_close, methods=["POST"]),
         Route("/api/options", options, methods=["POST"]),
+        Route("/api/message", post_message, methods=["POST"]),
+        Route("/api/home/open", home_open, methods=["POST"]),
+        Route("/api/shortcut", shortcut, methods=["POST"]),
         Route("/api/venue/bookings", bookings),
         Route("/api/venue/bookings/{booking_id}/status", booking_status, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),

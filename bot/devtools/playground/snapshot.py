@@ -8,8 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 from bot.devtools.fake_slack import BOT_USER_ID, FakeSlack
+from bot.slack import ids
 
 BOT_NAME = "Bookable"
+# As manifests/slack-app.yml declares them (the page offers them like Slack's menus do).
+SHORTCUTS = [
+    {"name": "Book a table", "type": "global", "callback_id": ids.BOOK_SHORTCUT},
+    {
+        "name": "Book a table for this conversation",
+        "type": "message",
+        "callback_id": ids.BOOK_HERE_SHORTCUT,
+    },
+]
 
 
 def people(state: dict[str, Any]) -> list[dict[str, Any]]:
@@ -70,6 +80,7 @@ def user_view(fake: FakeSlack, user_id: str) -> dict[str, Any]:
                     messages.append(_message_entry(item))
     channels.sort(key=lambda c: (c["kind"] == "im", c["name"] != "general", c["name"]))
     views = [view for view in fake.view_stack(user_id) if view.get("type") == "modal"]
+    home = fake.home_view(user_id)
     return {
         "team": "Bookable Playground",
         "bot": {"id": BOT_USER_ID, "name": BOT_NAME},
@@ -77,6 +88,8 @@ def user_view(fake: FakeSlack, user_id: str) -> dict[str, Any]:
         "channels": channels,
         "messages": messages,
         "views": [_view_entry(view) for view in views],
+        "home": _view_entry(home) if home else None,  # the App Home tab, once published
+        "shortcuts": SHORTCUTS,
     }
 
 

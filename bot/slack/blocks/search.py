@@ -111,7 +111,7 @@ def venue_text(venue: Venue) -> str:
     return "\n".join(lines)
 
 
-def book_buttons(venue: Venue, ref: PageRef) -> list[dict[str, Any]]:
+def book_buttons(venue: Venue, ref: PageRef, action: str = ids.BOOK_ACTION) -> list[dict[str, Any]]:
     """A Book button per product (the modal loads its times)."""
     buttons: list[dict[str, Any]] = []
     for product in venue.products:
@@ -119,7 +119,7 @@ def book_buttons(venue: Venue, ref: PageRef) -> list[dict[str, Any]]:
         if len(value) > ids.MAX_BUTTON_VALUE:
             continue  # ids too long to carry; never cut an id
         label = "Book " + shorten(one_line(product.product_name or "a table"), BOOK_LABEL_LIMIT)
-        action_id = f"{ids.BOOK_ACTION}:{len(buttons)}"
+        action_id = f"{action}:{len(buttons)}"
         buttons.append(_button(label, action_id, value, "primary" if not buttons else None))
         if len(buttons) == MAX_PRODUCTS:
             break
@@ -184,14 +184,16 @@ def nothing_free(found: VenueTimes, ref: PageRef) -> list[dict[str, Any]]:
     return blocks
 
 
-def page_buttons(ref: PageRef, *, has_next: bool) -> list[dict[str, Any]]:
+def page_buttons(
+    ref: PageRef, *, has_next: bool, action: str = ids.PAGE_ACTION
+) -> list[dict[str, Any]]:
     buttons: list[dict[str, Any]] = []
     if ref.page > 1:
         previous = PageRef(**{**ref.__dict__, "page": ref.page - 1})
-        buttons.append(_button("◀ Previous", f"{ids.PAGE_ACTION}:prev", previous.encode()))
+        buttons.append(_button("◀ Previous", f"{action}:prev", previous.encode()))
     if has_next:
         following = PageRef(**{**ref.__dict__, "page": ref.page + 1})
-        buttons.append(_button("Next ▶", f"{ids.PAGE_ACTION}:next", following.encode()))
+        buttons.append(_button("Next ▶", f"{action}:next", following.encode()))
     return [b for b in buttons if len(b["value"]) <= ids.MAX_BUTTON_VALUE]
 
 

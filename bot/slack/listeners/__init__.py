@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.context import AppContext
-from bot.slack.listeners import actions, changes, commands, options, views
+from bot.slack.listeners import actions, changes, commands, home, options, search_modal, views
 from bot.slack.listeners.shared import Shared
 
 
@@ -16,3 +16,5 @@ def register_listeners(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     views.register(app, ctx, shared)
     changes.register(app, ctx, shared)
     options.register(app, ctx, shared)
+    home.register(app, ctx, shared)
+    search_modal.register(app, ctx, shared)

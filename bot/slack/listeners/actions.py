@@ -1,4 +1,5 @@
-"""Buttons and inputs: paging, Book (opens the modal), date/party changes, Cancel."""
+"""Buttons and inputs: paging, Book (opens the modal), date/party changes, Cancel (in
+messages, `/bookable bookings` and the Home tab)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.context import AppContext
 from bot.slack import ids
 from bot.slack.blocks.bookings import my_bookings
-from bot.slack.blocks.modal import loading_view, message_view
-from bot.slack.blocks.search import PAGE_SIZE
+from bot.slack.blocks.modal import loading_view
 from bot.slack.cancellation import cancel_from_slack
 from bot.slack.form import read_state
-from bot.slack.ids import BookRef, ModalMeta, PageRef, StaleReference
-from bot.slack.listeners.modal_flow import default_values, fill_form
+from bot.slack.home import home_ref_of
+from bot.slack.ids import BookRef, HomeRef, ModalMeta, PageRef, StaleReference
+from bot.slack.listeners.modal_flow import fill_form, load_form
 from bot.slack.listeners.results import show_results
 from bot.slack.listeners.shared import (
     Respond,
@@ -30,9 +31,7 @@ from bot.slack.listeners.shared import (
     user_of,
 )
 from bot.slack.mrkdwn import bold, clip_line
-from bot.slack.users import today_in
-
-PASSED_DAY = "The day of that time has passed: here are today's times."
+from bot.slack.table_search import run_search
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
@@ -48,14 +47,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     async def _change_page(body: dict[str, Any], respond: Respond) -> None:
         try:
             ref = PageRef.decode(_action(body).get("value", ""))
-            result = await ctx.booking.search(
-                words=ref.words,
-                group=ref.group,
-                features=ref.features,
-                page=ref.page,
-                size=PAGE_SIZE,
-                by_description=ref.by_description,
-            )
+            result = await run_search(ctx.booking, ref)
             await show_results(ctx, respond, result, ref)
         except Exception as error:
             await report_failure(error, respond, "search page")
@@ -84,31 +76,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             shared, client, body, loading_view(meta), respond, what="booking form", button="Book"
         )
         if view is not None:
-            await _load_form(client, meta, view, user_of(body), wanted_time=ref.time)
-
-    async def _load_form(
-        client: AsyncWebClient,
-        meta: ModalMeta,
-        view: dict[str, Any],
-        user_id: str,
-        *,
-        wanted_time: str | None = None,
-    ) -> None:
-        view_id = view.get("id", "")
-        ticket = shared.views.begin(view_id)
-        try:
-            profile = await shared.users.get(user_id, client)
-            meta.tz = profile.tz if profile else None
-            values = default_values(meta, today_in(meta.tz), profile)
-            # A time button's time, on the day it was shown for; if that day has passed
-            # (results kept open overnight), today's times and a word under the date.
-            passed = bool(wanted_time and meta.date and values.date != meta.date)
-            notices = {ids.DATE.block_id: PASSED_DAY} if passed else None
-            wanted = None if passed else wanted_time
-            form = await fill_form(ctx, meta, values, notices=notices, wanted_time=wanted)
-        except Exception as error:
-            form = message_view(meta, failure_text(error, "loading the booking form"))
-        await shared.views.update(client, view_id, form, view_hash=view.get("hash"), ticket=ticket)
+            await load_form(ctx, shared, client, meta, view, user_of(body), wanted_time=ref.time)
 
     @app.action(ids.DATE.action_id)
     @app.action(ids.PARTY.action_id)
@@ -141,7 +109,10 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         try:
             await _cancel(body, client, respond)
         except Exception as error:
-            await report_failure(error, respond, "cancelling a booking")
+            if home_ref_of(body) is not None:  # a Home tab has no response_url: say it there
+                await _on_home(body, ":warning: " + failure_text(error, "cancelling a booking"))
+            else:
+                await report_failure(error, respond, "cancelling a booking")
 
     async def _cancel(body: dict[str, Any], client: AsyncWebClient, respond: Respond) -> None:
         booking_id = _action(body).get("value")
@@ -152,10 +123,26 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             ctx.booking, shared.users, client,
             booking_id=booking_id, team_id=team_of(body), user_id=user_id,
         )  # fmt: skip
+        from_home = home_ref_of(body) is not None
         if outcome.refusal is not None:
-            await tell(respond, outcome.refusal)
-        elif outcome.cancelled and (body.get("container") or {}).get("is_ephemeral"):
+            if from_home:
+                await _on_home(body, outcome.refusal["text"])
+            else:
+                await tell(respond, outcome.refusal)
+            return
+        if outcome.cancelled is None:
+            return
+        notice = "Cancelled: " + bold(clip_line(outcome.cancelled.venue_name, 100))
+        if from_home:
+            await _on_home(body, notice)
+        else:  # the booker's Home tab lists it
+            await shared.home.booking_changed(outcome.cancelled.booking_id)
+        if (body.get("container") or {}).get("is_ephemeral"):
             # Cancelled from `/bookable bookings`: that list, refreshed.
             records = await ctx.booking.bookings_for(outcome.cancelled.team_id, user_id)
-            notice = "Cancelled: " + bold(clip_line(outcome.cancelled.venue_name, 100))
             await tell(respond, my_bookings(records, notice=notice), replace=True)
+
+    async def _on_home(body: dict[str, Any], notice: str) -> None:
+        """The clicker's Home tab again, as it was paged, with `notice` at the top."""
+        ref = home_ref_of(body) or HomeRef()
+        await shared.home.publish(team_of(body), user_of(body), ref, notice=notice)

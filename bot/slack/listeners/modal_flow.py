@@ -7,15 +7,17 @@ import asyncio
 from datetime import date
 from typing import Any
 
+from slack_sdk.web.async_client import AsyncWebClient
+
 from bot.bookable.errors import BookableError
 from bot.bookable.models import SlotType, Venue
 from bot.context import AppContext
 from bot.slack import ids
 from bot.slack.blocks.common import human_date
-from bot.slack.blocks.modal import FormState, booking_form, change_form
+from bot.slack.blocks.modal import FormState, booking_form, change_form, message_view
 from bot.slack.form import FormInput
 from bot.slack.ids import ModalMeta, slot_value
-from bot.slack.listeners.shared import failure_text, log
+from bot.slack.listeners.shared import Shared, failure_text, log
 from bot.slack.parsing import MAX_PARTY, MIN_PARTY
 from bot.slack.user_errors import explain
 from bot.slack.users import today_in
@@ -129,3 +131,36 @@ def default_values(meta: ModalMeta, today: date, profile: Any) -> FormInput:
         last_name=getattr(profile, "last_name", "") or "",
         email=getattr(profile, "email", "") or "",
     )
+
+
+PASSED_DAY = "The day of that time has passed: here are today's times."
+
+
+async def load_form(
+    ctx: AppContext,
+    shared: Shared,
+    client: AsyncWebClient,
+    meta: ModalMeta,
+    view: dict[str, Any],
+    user_id: str,
+    *,
+    wanted_time: str | None = None,
+) -> None:
+    """Replace a just opened (or pushed) loading view with the booking form, filled in
+    with the user's profile and live availability (`wanted_time` chosen when still free)."""
+    shared.views.saw(view)
+    view_id = view.get("id", "")
+    ticket = shared.views.begin(view_id)
+    try:
+        profile = await shared.users.get(user_id, client)
+        meta.tz = profile.tz if profile else None
+        values = default_values(meta, today_in(meta.tz), profile)
+        # A time button's time, on the day it was shown for; if that day has passed
+        # (results kept open overnight), today's times and a word under the date.
+        passed = bool(wanted_time and meta.date and values.date != meta.date)
+        notices = {ids.DATE.block_id: PASSED_DAY} if passed else None
+        wanted = None if passed else wanted_time
+        form = await fill_form(ctx, meta, values, notices=notices, wanted_time=wanted)
+    except Exception as error:
+        form = message_view(meta, failure_text(error, "loading the booking form"))
+    await shared.views.update(client, view_id, form, view_hash=view.get("hash"), ticket=ticket)

@@ -28,6 +28,7 @@ from bot.bookable.errors import BookableError
 from bot.slack.blocks.common import simple_message
 from bot.slack.errors import error_code, retry_after_seconds
 from bot.slack.followups import BUSY_TEXT, FollowUps, Job
+from bot.slack.home import HomePublisher
 from bot.slack.ids import StaleReference
 from bot.slack.user_errors import explain, new_incident_id
 from bot.slack.users import UserDirectory
@@ -42,6 +43,7 @@ Respond = Callable[..., Awaitable[Any]]
 class Shared:
     users: UserDirectory
     followups: FollowUps
+    home: HomePublisher
     views: ViewSync = field(default_factory=ViewSync)
 
     async def hand_off(

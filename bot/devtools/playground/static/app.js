@@ -1,12 +1,14 @@
 // Playground wiring: server snapshot -> regions of the page, user input -> Slack-shaped requests.
 
 import { h } from "./dom.js";
+import { renderBlocks } from "./blocks.js";
 import { follows, renderMessage, renderThreadPane } from "./messages.js";
 import { renderModal } from "./modal.js";
 import { collectValues } from "./state.js";
 import { renderVenueConsole } from "./venue.js";
 
 const $ = (id) => document.getElementById(id);
+const HOME = "app-home"; // the "channel" shown when the App Home tab is open
 const state = {
   data: null,
   user: localStorage.getItem("playground.user") || "U_ALICE",
@@ -112,14 +114,26 @@ async function runComposer(text) {
   const trimmed = text.trim();
   if (!trimmed) return;
   if (!trimmed.startsWith("/")) {
-    const ts = String(Date.now() / 1000);
-    state.notes.push({ local: true, channel: state.channel, user: state.user, ts, bot: true, username: "Playground",
-      text: "Only slash commands reach the app here. Try `/bookable help` or `/bookable search dishoom`." });
-    render();
+    // A plain message, as a person posts it (the app gets no event; its message shortcut can use it).
+    await send("/api/message", { user: state.user, channel: state.channel, text: trimmed });
     return;
   }
   const [command] = trimmed.split(/\s+/, 1);
   await send("/api/command", { user: state.user, channel: state.channel, command, text: trimmed.slice(command.length).trim() });
+}
+
+function shortcut(name, message) {
+  const found = (state.data?.shortcuts ?? []).find((s) => s.name === name);
+  if (!found) return;
+  const where = message ? { channel: message.channel, message_ts: message.ts } : {};
+  send("/api/shortcut", { user: state.user, callback_id: found.callback_id, ...where });
+}
+
+function openHome() {
+  state.channel = HOME;
+  state.thread = null;
+  render();
+  send("/api/home/open", { user: state.user }); // app_home_opened: the app publishes the tab
 }
 
 async function setStatus(bookingId, status) {
@@ -146,11 +160,13 @@ function region(name, key, build) {
 function render() {
   const data = state.data;
   if (!data) return;
-  if (!data.channels.some((c) => c.id === state.channel)) state.channel = data.channels[0]?.id;
-  const current = messagesIn(state.channel);
+  const home = state.channel === HOME;
+  if (!home && !data.channels.some((c) => c.id === state.channel)) state.channel = data.channels[0]?.id;
+  const current = home ? [] : messagesIn(state.channel);
   state.lastSeen[state.channel] = Math.max(state.lastSeen[state.channel] ?? 0, ...current.map((m) => Number(m.ts)));
   renderSidebar();
-  renderChannel(current);
+  if (home) renderHome();
+  else renderChannel(current);
   renderRight(current);
   renderModalRegion();
 }
@@ -171,6 +187,7 @@ function renderSidebar() {
         c.unread ? h("span", { class: "badge" }, String(c.unread)) : null));
     $("user-switcher").replaceChildren(...data.users.map((u) =>
       h("option", { value: u.id, selected: u.id === state.user }, u.admin ? `${u.name} (admin)` : u.name)));
+    $("home-link").classList.toggle("active", state.channel === HOME);
     $("channels").replaceChildren(...entries.filter((c) => c.kind !== "im").map(item));
     $("dms").replaceChildren(...entries.filter((c) => c.kind === "im").map(item));
   });
@@ -191,11 +208,31 @@ function messageOpts(all) {
       state.thread = ts;
       render();
     },
+    onShortcut: (m) => shortcut("Book a table for this conversation", m),
     replyCounts: all.filter(isReply).reduce((acc, m) => ((acc[m.thread_ts] = (acc[m.thread_ts] ?? 0) + 1), acc), {}),
   };
 }
 
+function renderHome() {
+  const view = state.data.home;
+  $("channel-title").textContent = "Bookable · Home";
+  $("composer").hidden = true;
+  region("messages", JSON.stringify([state.user, HOME, view?.id, view?.hash, view?.blocks]), () => {
+    if (!view) {
+      $("messages").replaceChildren(h("p", { class: "muted empty" }, "Opening the Home tab…"));
+      return;
+    }
+    const ctx = blockContext({
+      container: { view_id: view.id },
+      onAction: (action) => send("/api/action", { user: state.user, view_id: view.id, action }),
+    });
+    $("messages").replaceChildren(h("section", { class: "home-tab", "aria-label": "App Home", dataset: { viewId: view.id } },
+      renderBlocks(view.blocks, ctx)));
+  });
+}
+
 function renderChannel(current) {
+  $("composer").hidden = false;
   const info = state.data.channels.find((c) => c.id === state.channel);
   $("channel-title").textContent = info ? (info.kind === "im" ? info.name : `# ${info.name}`) : "";
   $("composer-input").placeholder = info ? `Message ${info.kind === "im" ? info.name : "#" + info.name}` : "";
@@ -268,8 +305,11 @@ function start() {
   $("user-switcher").addEventListener("change", (e) => {
     state.user = e.target.value;
     localStorage.setItem("playground.user", state.user);
-    refresh();
+    if (state.channel === HOME) openHome();
+    else refresh();
   });
+  $("home-link").addEventListener("click", openHome);
+  $("shortcut-button").addEventListener("click", () => shortcut("Book a table"));
   $("composer").addEventListener("submit", (e) => {
     e.preventDefault();
     const input = $("composer-input");

@@ -14,7 +14,7 @@ function avatar(name, isBot) {
 }
 
 // opts: {ctx(message) -> block ctx, replyCount, onOpenThread(ts), authorName(message), inThread,
-//        compact: same author as the message above}
+//        compact: same author as the message above, onShortcut(message): its message shortcut}
 export function renderMessage(message, opts) {
   const name = opts.authorName(message);
   const ephemeral = Boolean(message.ephemeral_to);
@@ -42,6 +42,9 @@ export function renderMessage(message, opts) {
         h("time", { class: "time" }, formatTime(message.ts)),
         message.edited && h("span", { class: "edited" }, "(edited)"),
       ),
+      opts.onShortcut && !ephemeral && !message.local && !opts.inThread &&
+        h("button", { class: "message-shortcut", title: "Message shortcut", onclick: () => opts.onShortcut(message) },
+          "⚡ Book a table for this conversation"),
       ephemeral && h("div", { class: "ephemeral-note" }, "👁 Only visible to you"),
       body,
       !opts.inThread && replies > 0 &&
