@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from bot.slack.mrkdwn import unescape
-from bot.slack.statuses import WEBHOOK_STATUSES
+from bot.slack.statuses import SHOWN_STATUSES
 
 MIN_PARTY, MAX_PARTY = 1, 50
 MIN_WORDS, MAX_WORDS = 2, 100  # Bookable's length limits for name filters
 MAX_FEATURES = 10
 MAX_FEATURE_LENGTH = 50  # features are identifiers such as dog_friendly
-SUBSCRIPTION_STATUSES = WEBHOOK_STATUSES
+SUBSCRIPTION_STATUSES = SHOWN_STATUSES  # every status a message can show
 
 WEEKDAYS = {
     "mon": 0,

@@ -14,6 +14,7 @@ from bot.slack.blocks.common import (
     human_date,
     message,
     section,
+    venue_time,
 )
 from bot.slack.mrkdwn import bold, clip, clip_line
 from bot.slack.statuses import is_final, status_line
@@ -29,7 +30,7 @@ def cancel_button(record: BookingRecord, action_id: str = ids.CANCEL_ACTION) -> 
         return None
     question = (
         f"Cancel the booking at {bold(clip_line(record.venue_name, 120))} on "
-        f"{human_date(record.date)} at {clip_line(record.time, 10)}? The venue is told at once."
+        f"{human_date(record.date)} at {venue_time(record.time)}? The venue is told at once."
     )
     return button(
         "Cancel booking",
@@ -53,7 +54,7 @@ def summary(record: BookingRecord) -> str:
     if record.product_name:
         what += " — " + clip_line(record.product_name, 80)
     when = (
-        f"{bold(human_date(record.date))} at {bold(clip_line(record.time, 10))} · "
+        f"{bold(human_date(record.date))} at {bold(venue_time(record.time))} · "
         f"party of {record.party_size}"
     )
     return f"{what}\n{when}"
@@ -73,6 +74,6 @@ def booking_message(record: BookingRecord) -> dict[str, Any]:
     ]
     text = (
         f"Booking at {clip_line(record.venue_name, 100)} on {human_date(record.date)} at "
-        f"{clip_line(record.time, 10)} for {record.party_size}: {status}"
+        f"{venue_time(record.time)} for {record.party_size}: {status}"
     )
     return message(text, blocks)

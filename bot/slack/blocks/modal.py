@@ -24,7 +24,16 @@ from slack_sdk.models.blocks import (
 
 from bot.bookable.models import Availability, NoAvailabilityCode, RequestReason, SlotType, Venue
 from bot.slack import ids
-from bot.slack.blocks.common import actions, button, context, human_date, option, plain, section
+from bot.slack.blocks.common import (
+    actions,
+    button,
+    context,
+    human_date,
+    option,
+    plain,
+    section,
+    venue_time,
+)
 from bot.slack.form import MENU_PREFIX, NAME_MAX, NOTES_MAX, PACKAGE_PREFIX, FormInput
 from bot.slack.ids import ModalMeta, slot_value
 from bot.slack.mrkdwn import bold, clip, clip_line
@@ -338,7 +347,7 @@ def result_view(meta: ModalMeta, record: BookingRecord, where: str | None) -> di
     title = ":incoming_envelope: Enquiry sent" if pending else ":white_check_mark: Booked"
     lines = [
         bold(title),
-        f"{bold(human_date(record.date))} at {bold(clip_line(record.time, 10))}, "
+        f"{bold(human_date(record.date))} at {bold(venue_time(record.time))}, "
         f"party of {record.party_size}",
     ]
     if pending:
