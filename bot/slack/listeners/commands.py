@@ -45,7 +45,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         # UTC is good enough to tell commands apart; a search is re-read in the user's zone.
         parsed = parse_command(command.get("text", ""), today=datetime.now(UTC).date())
         if isinstance(parsed, Help):
-            await ack(response_type="ephemeral", **help_message(parsed.problem))
+            await ack(response_type="ephemeral", **help_message(parsed.problem, parsed.example))
             return
         what = f"/bookable {type(parsed).__name__}"
 
@@ -88,7 +88,8 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         today = today_in(profile.tz if profile else None)
         parsed = parse_command(command.get("text", ""), today=today)
         if not isinstance(parsed, Search):  # e.g. "today" in the user's zone is a new day
-            await tell(respond, help_message(getattr(parsed, "problem", None)), replace=True)
+            problem, example = getattr(parsed, "problem", None), getattr(parsed, "example", None)
+            await tell(respond, help_message(problem, example), replace=True)
             return
         ref = _page_ref(parsed)
         result = await ctx.booking.search(
