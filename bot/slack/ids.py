@@ -20,10 +20,12 @@ PAGE_ACTION = "search_page"
 CANCEL_ACTION = "cancel_booking"
 RELOAD_TIMES_ACTION = "reload_times"
 CHANGE_ACTION = "change_booking"  # value: the booking id, as for Cancel
+UNSUBSCRIBE_ACTION = "unsubscribe"  # value: the subscription's id (`/bookable subscriptions`)
 BOOK_PATTERN = re.compile(rf"^{BOOK_ACTION}(:\d+)?$")
 PAGE_PATTERN = re.compile(rf"^{PAGE_ACTION}(:\w+)?$")
 CANCEL_PATTERN = re.compile(rf"^{CANCEL_ACTION}(:\d+)?$")
 CHANGE_PATTERN = re.compile(rf"^{CHANGE_ACTION}(:\d+)?$")
+UNSUBSCRIBE_PATTERN = re.compile(rf"^{UNSUBSCRIBE_ACTION}(:\d+)?$")
 
 # --- booking modal ----------------------------------------------------------------------
 BOOKING_CALLBACK = "booking_form"

@@ -1,4 +1,5 @@
-"""Buttons and inputs: paging, Book (opens the modal), date/party changes, Cancel."""
+"""Buttons and inputs: paging, Book (opens the modal), date/party changes, Cancel,
+Unsubscribe."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from bot.slack.listeners.shared import (
     user_of,
 )
 from bot.slack.mrkdwn import bold, clip_line
+from bot.slack.subscribing import Asker, unsubscribe_one
 from bot.slack.users import today_in
 
 
@@ -160,3 +162,23 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             records = await ctx.booking.bookings_for(outcome.cancelled.team_id, user_id)
             notice = "Cancelled: " + bold(clip_line(outcome.cancelled.venue_name, 100))
             await tell(respond, my_bookings(records, notice=notice), replace=True)
+
+    @app.action(ids.UNSUBSCRIBE_PATTERN)
+    async def unsubscribe(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
+    ) -> None:
+        await shared.hand_off(
+            ack, "unsubscribe", lambda: _unsubscribe(body, client, respond), respond
+        )
+
+    async def _unsubscribe(body: dict[str, Any], client: AsyncWebClient, respond: Respond) -> None:
+        try:
+            channel = channel_of(body)
+            if channel is None:
+                raise StaleReference("unsubscribe button outside a channel")
+            asker = Asker(team_of(body), channel, user_of(body))
+            value = str(_action(body).get("value") or "")
+            answer = await unsubscribe_one(ctx.store, client, asker, value)
+            await tell(respond, answer, replace=True)
+        except Exception as error:
+            await report_failure(error, respond, "unsubscribing")
