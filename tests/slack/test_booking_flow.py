@@ -66,12 +66,17 @@ async def test_an_enquiry_slot_makes_a_pending_booking(stack: LocalStack) -> Non
     assert labels and all(label.endswith("(enquiry)") for label in labels)
     descriptions = {o["description"]["text"] for o in slot_options(form)}
     assert descriptions == {"fully booked, the venue will reply"}
+    assert form["submit"]["text"] == "Send enquiry"  # never "Book" for an enquiry
     await fill(stack, form)
     await stack.driver.submit("U_ALICE", form["id"])
     result = await wait_for_result(stack, "U_ALICE")
-    assert "Enquiry sent" in section_text(result)
+    shown = section_text(result)
+    assert "Enquiry sent" in shown and "The venue will reply" in shown
+    assert "Booked" not in shown
     [booking] = stack.sandbox_state()["bookings"]
     assert booking["status"] == "Pending"
+    posted = section_text(await confirmation(stack, "U_ALICE", "C_GENERAL"))
+    assert "Enquiry sent by <@U_ALICE>" in posted and "Booked by" not in posted
 
 
 async def test_the_modal_opens_with_the_search_date_and_refreshes_on_change(
@@ -84,6 +89,7 @@ async def test_the_modal_opens_with_the_search_date_and_refreshes_on_change(
     assert block(form, ids.DATE.block_id)["element"]["initial_date"] == on.isoformat()
     assert block(form, ids.FIRST_NAME.block_id)["element"]["initial_value"] == "Alice"
     assert all(not o["text"]["text"].endswith("(enquiry)") for o in slot_options(form))
+    assert form["submit"]["text"] == "Book"
     await stack.driver.type_value(form["id"], ids.NOTES.block_id, ids.NOTES.action_id, "kept")
     saturday = next_weekday(SATURDAY)
     await stack.driver.select_date(form["id"], ids.DATE.block_id, ids.DATE.action_id, saturday)

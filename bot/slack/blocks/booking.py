@@ -17,7 +17,7 @@ from bot.slack.blocks.common import (
     venue_time,
 )
 from bot.slack.mrkdwn import bold, clip, clip_line
-from bot.slack.statuses import is_final, status_line
+from bot.slack.statuses import PENDING, is_final, status_line
 from bot.store.records import BookingRecord
 
 
@@ -65,7 +65,9 @@ def booking_message(record: BookingRecord) -> dict[str, Any]:
     lines = [summary(record), f"Status: {status}"]
     if record.operator_ref:
         lines.append(f"Venue reference: `{clip_line(record.operator_ref, 60)}`")
-    footer = [f"Booked by <@{clip(record.user_id, 40)}> through Bookable"]
+    # An enquiry is no booking until the venue says yes.
+    verb = "Enquiry sent" if record.status == PENDING else "Booked"
+    footer = [f"{verb} by <@{clip(record.user_id, 40)}> through Bookable"]
     if record.venue_group:
         footer.append(clip_line(record.venue_group, 100))
     blocks = [

@@ -96,6 +96,7 @@ def loading_view(meta: ModalMeta) -> dict[str, Any]:
 
 
 def progress_view(meta: ModalMeta, text: str = "Booking your table…") -> dict[str, Any]:
+    """While Bookable books (or, for an enquiry, passes the enquiry on)."""
     return _view(meta, [section(heading(meta)), context(f":hourglass: {clip(text, 200)}")])
 
 
@@ -240,7 +241,30 @@ def booking_form(meta: ModalMeta, state: FormState) -> dict[str, Any]:
     if preorders is not None:
         blocks.append(preorders)
     blocks.extend(_policy_blocks(state.availability))
-    return _view(meta, _with_field_notices(blocks, state.field_notices), submit="Book")
+    submit = submit_label(state.availability, values.slot)
+    return _view(meta, _with_field_notices(blocks, state.field_notices), submit=submit)
+
+
+SUBMIT_BOOK, SUBMIT_ENQUIRY, SUBMIT_EITHER = "Book", "Send enquiry", "Book or enquire"
+
+
+def submit_label(availability: Availability | None, chosen: str | None) -> str:
+    """Never "Book" for an enquiry: the chosen time's kind when known, else what the
+    offered times are (all enquiries, all bookable, or some of each)."""
+    if chosen:
+        try:
+            kind = ids.SlotChoice.decode(chosen).type
+        except ids.StaleReference:
+            kind = None
+        if kind == SlotType.REQUEST.value:
+            return SUBMIT_ENQUIRY
+        if kind == SlotType.BOOK.value:
+            return SUBMIT_BOOK
+    kinds = {slot.type for slot in availability.times} if availability is not None else set()
+    kinds.discard(SlotType.UNKNOWN)
+    if kinds == {SlotType.REQUEST}:
+        return SUBMIT_ENQUIRY
+    return SUBMIT_EITHER if SlotType.REQUEST in kinds else SUBMIT_BOOK
 
 
 def _with_field_notices(blocks: list[Block], notices: dict[str, str]) -> list[Block]:
