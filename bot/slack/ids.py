@@ -48,8 +48,9 @@ PHONE = Field("phone", "phone_value")
 NOTES = Field("notes", "notes_value")
 PREORDERS = Field("preorders", "preorders_value")
 FORM_NOTICE_BLOCK = "form_notice"  # context at the top (e.g. Bookable unavailable)
-# Date and party size dispatch an action on change, which reloads the available times.
-REFRESH_ACTIONS = (DATE.action_id, PARTY.action_id)
+# Date and party size dispatch an action on change, which reloads the available times; so
+# does the time, while a notice under it (e.g. "just taken") waits to be cleared.
+REFRESH_ACTIONS = (DATE.action_id, PARTY.action_id, SLOT.action_id)
 
 MAX_BUTTON_VALUE = 2000
 MAX_OPTION_VALUE = 150

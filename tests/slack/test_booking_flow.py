@@ -130,7 +130,9 @@ async def test_field_errors_appear_under_their_fields(stack: LocalStack) -> None
     await driver.submit("U_ALICE", form["id"])
     assert driver.last_problem is None
     assert set(driver.last_errors or {}) == {ids.PHONE.block_id, ids.EMAIL.block_id}
-    assert "international" in driver.last_errors[ids.PHONE.block_id]
+    assert "country code" in driver.last_errors[ids.PHONE.block_id]
+    hint = block(form, ids.PHONE.block_id)["hint"]["text"]  # the example is in the hint only
+    assert "+447700900123" in hint and "+447700900123" not in driver.last_errors[ids.PHONE.block_id]
     # a date in the past (the datepicker does not stop it)
     await fill(stack, form, email="alice@example.com")
     await driver.select_date(form["id"], ids.DATE.block_id, ids.DATE.action_id, "2020-01-01")
@@ -164,12 +166,33 @@ async def test_a_slot_taken_meanwhile_is_reported_under_the_time_with_fresh_time
     notice = section_text({"blocks": [block(again, notice_block_id(ids.SLOT.block_id))]})
     assert "just taken" in notice
     assert first["text"]["text"] not in [o["text"]["text"] for o in slot_options(again)]
+    # Picking another time clears the notice that no longer applies.
+    other = slot_options(again)[0]
+    await stack.driver.choose_option(
+        again["id"], ids.SLOT.block_id, ids.SLOT.action_id, other["value"]
+    )
+    again = await stack.fake.wait_for(
+        lambda: (v := stack.fake.current_view("U_ALICE"))
+        and not block(v, notice_block_id(ids.SLOT.block_id)) and v,
+        within=15,
+    )  # fmt: skip
     # the same modal can book another time now (its key was released)
-    await fill(stack, again)
+    await fill(stack, again, slot=other["text"]["text"])
     await stack.driver.submit("U_ALICE", again["id"])
     await wait_for_result(stack, "U_ALICE")
     mine = [b for b in stack.sandbox_state()["bookings"] if b["firstName"] == "Alice"]
     assert len(mine) == 1
+
+
+async def test_the_phone_comes_from_the_slack_profile_when_it_has_one(
+    stack: LocalStack,
+) -> None:
+    on = next_weekday(WEDNESDAY)
+    for user, phone in (("U_BOB", "+447700900456"), ("U_ALICE", None)):
+        results = await search(stack, user, "C_GENERAL", f"search dishoom covent date:{on}")
+        form = await open_form(stack, user, "C_GENERAL", results, "Dishoom Covent Garden")
+        assert block(form, ids.PHONE.block_id)["element"].get("initial_value") == phone
+        await stack.driver.close(user, form["id"])
 
 
 async def test_a_double_submit_makes_one_booking(stack: LocalStack) -> None:

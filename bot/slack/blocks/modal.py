@@ -282,6 +282,7 @@ def _with_field_notices(blocks: list[Block], notices: dict[str, str]) -> list[Bl
 def _slot_blocks(state: FormState, on: date, party: int) -> list[Block]:
     options = slot_options(state.availability, on, party) if state.availability is not None else []
     blocks: list[Block] = []
+    slot_notice = state.field_notices.get(ids.SLOT.block_id)
     if options and state.availability is not None:
         selected = next((o for o in options if o.value == state.values.slot), None)
         enquiry = any(slot.type is SlotType.REQUEST for slot in state.availability.times)
@@ -298,11 +299,13 @@ def _slot_blocks(state: FormState, on: date, party: int) -> list[Block]:
                     options=options,
                     initial_option=selected,
                 ),
+                # With a notice under it ("just taken"), picking a time refreshes the form,
+                # which clears the notice that no longer applies.
+                dispatch_action=bool(slot_notice),
             )
         )
     elif state.availability is not None:
         blocks.append(section(no_availability_text(state.availability)))
-    slot_notice = state.field_notices.get(ids.SLOT.block_id)
     if slot_notice:
         blocks.append(context(":warning: " + slot_notice, block_id=notice_block_id(SLOT)))
     if slot_notice or not options:

@@ -115,6 +115,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
 
     @app.action(ids.DATE.action_id)
     @app.action(ids.PARTY.action_id)
+    @app.action(ids.SLOT.action_id)  # dispatched only to clear a stale notice under it
     @app.action(ids.RELOAD_TIMES_ACTION)
     async def refresh_times(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         # No response_url in a modal: when busy, the times just stay (Reload times retries).

@@ -12,7 +12,7 @@ from bot.bookable.models import Venue
 from bot.context import AppContext
 from bot.slack import ids
 from bot.slack.blocks.modal import FormState, booking_form
-from bot.slack.form import FormInput
+from bot.slack.form import FormInput, profile_phone
 from bot.slack.ids import ModalMeta
 from bot.slack.listeners.shared import failure_text, log
 from bot.slack.parsing import MAX_PARTY, MIN_PARTY
@@ -105,4 +105,5 @@ def default_values(meta: ModalMeta, today: date, profile: Any) -> FormInput:
         first_name=getattr(profile, "first_name", "") or "",
         last_name=getattr(profile, "last_name", "") or "",
         email=getattr(profile, "email", "") or "",
+        phone=profile_phone(getattr(profile, "phone", "") or ""),
     )
