@@ -128,7 +128,7 @@ def seed_users() -> dict[str, User]:
             "bob@example.com",
             is_admin=True,
             phone="+44 (0)7700 900-456",
-        ),  # fmt: skip
+        ),
         User(
             "U_CAROL",
             "carol",
