@@ -46,7 +46,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.notify.pacing import NotifierPacing
 from bot.service.adoption import adoption_for
-from bot.slack.blocks.booking import booking_message
+from bot.slack.blocks.booking import booking_message, posted_here_instead
 from bot.slack.blocks.status import (
     StatusChange,
     status_direct_message,
@@ -55,6 +55,7 @@ from bot.slack.blocks.status import (
 )
 from bot.slack.blocks.unresolved import unresolved_message
 from bot.slack.errors import (
+    BOT_NOT_IN_CHANNEL,
     CHANNEL_UNUSABLE,
     DM_IMPOSSIBLE,
     MESSAGE_NOT_EDITABLE,
@@ -223,6 +224,10 @@ class StatusDelivery:
         dm = await self._open_dm(run, record.user_id)
         ts = await self._post(run, "dm_ts", dm, message)
         await self._store.set_booking_message(record.booking_id, dm, ts, posted_in_dm=True)
+        lost = run.progress.get("channel_lost")
+        if lost and channel:
+            why = posted_here_instead(channel, bot_not_in_channel=lost in BOT_NOT_IN_CHANNEL)
+            await self._post(run, "dm_why_ts", dm, why)
 
     # --- a create whose result stayed unknown (its "unresolved" job, from the sweep) --
 

@@ -249,6 +249,14 @@ async def test_posts_to_the_dm_when_the_bot_is_not_in_the_channel(stack: LocalSt
     assert "direct messages" in section_text(result)
     message = await confirmation(stack, "U_ALICE", "D_ALICE")
     assert buttons(message, ids.CANCEL_ACTION)
+    why = await stack.fake.wait_for(
+        lambda: next(
+            (m for m in stack.fake.messages("D_ALICE") if "I sent this here" in m["text"]), None
+        ),
+        within=15,
+    )
+    assert "not a member of <#C_RANDOM>" in why["text"]
+    assert "`/invite @Bookable` in <#C_RANDOM>" in why["text"]
     assert [m for m in stack.fake.messages("C_RANDOM") if not m.get("ephemeral_to")] == []
 
 

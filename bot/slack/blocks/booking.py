@@ -79,3 +79,17 @@ def booking_message(record: BookingRecord) -> dict[str, Any]:
         f"{venue_time(record.time)} for {record.party_size}: {status}"
     )
     return message(text, blocks)
+
+
+def posted_here_instead(channel_id: str, *, bot_not_in_channel: bool) -> dict[str, Any]:
+    """The booker's DM, under a confirmation that could not go to the search's channel:
+    why, and how to have the next ones posted there."""
+    channel = f"<#{clip(channel_id, 40)}>"
+    if bot_not_in_channel:
+        text = (
+            f":information_source: I sent this here because I'm not a member of {channel}. "
+            f"To get confirmations there, type `/invite @Bookable` in {channel}."
+        )
+    else:
+        text = f":information_source: I sent this here because I can't post in {channel}."
+    return message(text, [context(text)])

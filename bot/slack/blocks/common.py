@@ -112,6 +112,11 @@ def human_date(on: date) -> str:
     return f"{on:%a} {on.day} {on:%b %Y}"
 
 
+def feature_label(raw_feature: str) -> str:
+    """A feature identifier in words, escaped: `dog_friendly` → "dog friendly"."""
+    return clip_line(raw_feature.replace("_", " ").replace("-", " "), 30)
+
+
 def venue_time(raw_time: str) -> str:
     """A booking's time, escaped: the venue's local wall-clock time, said so, e.g.
     "19:00 venue time". Never converted: the table is at 19:00 wherever the reader is."""
