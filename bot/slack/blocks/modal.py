@@ -289,7 +289,7 @@ def _slot_blocks(state: FormState, on: date, party: int) -> list[Block]:
         blocks.append(
             InputBlock(
                 block_id=ids.SLOT.block_id,
-                label=plain(f"Time on {human_date(on)} for {party}", 100),
+                label=plain(f"Time on {human_date(on)} for {party} (venue's local time)", 100),
                 hint=plain("Enquiry times are requests: the venue confirms later.", 200)
                 if enquiry
                 else None,
