@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from bot import __version__
 from bot.config import Settings, SettingsError, exit_on_settings_error, load_settings
 from bot.logging_setup import configure_logging
 
@@ -30,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bookable-bot", description="Bookable for Slack: book tables from Slack."
     )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}", help="show the version"
+    )
     sub = parser.add_subparsers(title="commands")
 
     serve = sub.add_parser("serve", help="run the Slack app (HTTP, plus Socket Mode if set)")
@@ -44,22 +48,24 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     sandbox = sub.add_parser("sandbox", help="run the local Bookable sandbox on its own")
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    sandbox.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     sandbox.set_defaults(handler=_sandbox)
 
     playground = sub.add_parser("playground", help="try the whole app in your browser")
-    playground.add_argument("--port", type=int, default=3000)
+    playground.add_argument("--port", type=int, default=3000, help="port (default 3000)")
     playground.add_argument("--open", action="store_true", help="open a browser tab")
     playground.set_defaults(handler=_playground)
 
     webhooks = sub.add_parser("webhooks", help="manage the Bookable webhook registration")
+    webhooks.set_defaults(handler=lambda _args: _usage(webhooks))  # no action: its help
     actions = webhooks.add_subparsers(title="actions")
+    base_url_help = "the app's public HTTPS address, e.g. https://bot.example.com"
     register = actions.add_parser("register", help="register <public-base-url>/webhooks/bookable")
-    register.add_argument("public_base_url")
+    register.add_argument("public_base_url", help=base_url_help)
     register.set_defaults(handler=_webhooks, action="register")
     update = actions.add_parser("update", help="point the webhook at a new base URL")
-    update.add_argument("public_base_url")
+    update.add_argument("public_base_url", help=base_url_help)
     update.set_defaults(handler=_webhooks, action="update")
     for name, text in (
         ("show", "show where the webhook points and where its secret is stored"),
@@ -71,13 +77,20 @@ def _parser() -> argparse.ArgumentParser:
     outbox.set_defaults(handler=_outbox, action="list")
     outbox_actions = outbox.add_subparsers(title="actions")
     listing = outbox_actions.add_parser("list", help="list dead letters (the default)")
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     listing.set_defaults(handler=_outbox, action="list")
     retry = outbox_actions.add_parser("retry", help="put dead letters back to pending")
-    retry.add_argument("job_id", nargs="?", type=int, metavar="ID")
-    retry.add_argument("--all", action="store_true", dest="retry_all")
+    retry.add_argument("job_id", nargs="?", type=int, metavar="ID", help="the dead letter's id")
+    retry.add_argument(
+        "--all", action="store_true", dest="retry_all", help="every dead letter instead"
+    )
     retry.set_defaults(handler=_outbox, action="retry")
     return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -158,7 +171,7 @@ def _playground(args: argparse.Namespace) -> int:
 
 
 def _webhooks(args: argparse.Namespace) -> int:
-    settings = load_settings(need_slack=False)
+    settings = load_settings(need_slack=False, purpose=f"`bookable-bot webhooks {args.action}`")
     configure_logging(settings.log_level, settings.log_format)
     from bot.cli_webhooks import run_webhook_command
 
@@ -168,7 +181,7 @@ def _webhooks(args: argparse.Namespace) -> int:
 
 
 def _outbox(args: argparse.Namespace) -> int:
-    settings = load_settings(need_slack=False)
+    settings = load_settings(need_slack=False, purpose=f"`bookable-bot outbox {args.action}`")
     configure_logging("WARNING")  # the command's output is the table, not the migrations' log
     from bot.cli_outbox import run_outbox_command
 

@@ -205,8 +205,12 @@ class SlackSettings(Settings):
         return value
 
 
-def _format_problems(problems: dict[str, str]) -> str:
-    lines = ["Bookable for Slack cannot start: some settings are missing or invalid."]
+def _format_problems(problems: dict[str, str], purpose: str | None = None) -> str:
+    if purpose:
+        lead = f"{purpose} needs settings that are missing or invalid."
+    else:
+        lead = "Bookable for Slack cannot start: some settings are missing or invalid."
+    lines = [lead]
     for name, problem in problems.items():
         hint = HINTS.get(name)
         lines.append(f"  - {name} {problem}" + (f" (get it from: {hint})" if hint else ""))
@@ -224,13 +228,16 @@ def _problems_from(error: ValidationError) -> dict[str, str]:
     return problems
 
 
-def load_settings(*, need_slack: bool = True, **overrides: Any) -> Settings:
-    """Validate everything at once; `need_slack=False` for commands that never call Slack."""
+def load_settings(
+    *, need_slack: bool = True, purpose: str | None = None, **overrides: Any
+) -> Settings:
+    """Validate everything at once; `need_slack=False` for commands that never call Slack.
+    `purpose` names the command in the error (else: the app "cannot start")."""
     model = SlackSettings if need_slack else Settings
     try:
         return model(**overrides)
     except ValidationError as error:
-        raise SettingsError(_format_problems(_problems_from(error))) from None
+        raise SettingsError(_format_problems(_problems_from(error), purpose)) from None
 
 
 def exit_on_settings_error(error: SettingsError) -> int:

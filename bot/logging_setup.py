@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+
 from bot.observability.correlation import current_correlation_id
 
 _lock = threading.Lock()
@@ -97,3 +99,16 @@ def configure_logging(level: str = "INFO", log_format: str = "text") -> None:
     # httpx logs full URLs at INFO; keep it quiet.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # Alembic ≥ 1.16 logs "setup plugin …" at INFO on every migration run: noise.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    bolt = logging.getLogger("slack_bolt")
+    if not any(isinstance(f, BoltTokenNoise) for f in bolt.filters):
+        bolt.addFilter(BoltTokenNoise())
+
+
+class BoltTokenNoise(logging.Filter):
+    """Bolt warns "token will be unused" whenever SLACK_BOT_TOKEN is set and a client is
+    given: we give the client (built with that very token) on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()

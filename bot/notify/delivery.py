@@ -16,7 +16,9 @@
   "confirm" job, as the create would have.
 * A create whose result stayed unknown ("unresolved" job, from `bot.service.sweep`): the
   booker is told plainly, by DM, what to check.
-* Any other booking: a notice in every channel whose subscription matches. Bookable's
+* Every booking, also one made through the app (then only in the booker's workspace, and
+  never in the channel it was booked in, which has its confirmation thread): a notice in
+  every channel whose subscription matches. Bookable's
   webhook names no venue, so its names come from the booking's `compositeId`
   (`bot.service.venues.VenueDirectory`) before subscriptions are matched; a venue nobody
   can find matches only subscriptions without a venue or group filter.
@@ -44,7 +46,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.notify.pacing import NotifierPacing
 from bot.service.adoption import adoption_for
-from bot.slack.blocks.booking import booking_message
+from bot.slack.blocks.booking import booking_message, posted_here_instead
 from bot.slack.blocks.changes import change_line, change_note
 from bot.slack.blocks.status import (
     StatusChange,
@@ -54,6 +56,7 @@ from bot.slack.blocks.status import (
 )
 from bot.slack.blocks.unresolved import unresolved_message
 from bot.slack.errors import (
+    BOT_NOT_IN_CHANNEL,
     CHANNEL_UNUSABLE,
     DM_IMPOSSIBLE,
     MESSAGE_NOT_EDITABLE,
@@ -62,6 +65,7 @@ from bot.slack.errors import (
     rate_limited,
     retry_after,
 )
+from bot.slack.statuses import CANCELLED, shown_status
 from bot.store.changes import CHANGE_JOB_KEY
 from bot.store.records import BookingDetails, submission_of
 
@@ -170,7 +174,12 @@ class StatusDelivery:
         elif (record := await self._store.get_booking(job.booking_id)) is not None:
             if run.progress.get("adopting"):
                 return  # an earlier attempt adopted with this event: it is no news
-            await self._notify_booker(run, record)
+            status = await self._notify_booker(run, record)
+            # Subscribed channels hear of it too, except the one the booking was made in.
+            names = (record.venue_name, record.venue_group)
+            await self._notify_subscribers(
+                run, status, names=names, team=record.team_id, skip=record.channel_id
+            )
         elif not await self._adopt(run):
             await self._notify_subscribers(run)
 
@@ -219,6 +228,10 @@ class StatusDelivery:
         dm = await self._open_dm(run, record.user_id)
         ts = await self._post(run, "dm_ts", dm, message)
         await self._store.set_booking_message(record.booking_id, dm, ts, posted_in_dm=True)
+        lost = run.progress.get("channel_lost")
+        if lost and channel:
+            why = posted_here_instead(channel, bot_not_in_channel=lost in BOT_NOT_IN_CHANNEL)
+            await self._post(run, "dm_why_ts", dm, why)
 
     # --- a change made through the app (its "change" job) ------------------------------
 
@@ -264,23 +277,24 @@ class StatusDelivery:
 
     # --- bookings made through the app ------------------------------------------------
 
-    async def _notify_booker(self, run: JobRun, record: BookingRecord) -> None:
+    async def _notify_booker(self, run: JobRun, record: BookingRecord) -> str:
+        """Tell the booker; returns the status as shown."""
         job = run.job
         if await self._store.is_creation_event(job.event_id):
             # The app posted the confirmation itself when it made the booking: the creation
             # event (whatever its eventType; spec 1.2.0 sends booking.updated) is no news,
             # so it only records the status, without a thread reply.
             await self._store.apply_status(job.booking_id, job.status, job.last_update)
-            return
+            return job.status
         old = await self._store.status_before(
             job.booking_id, job.last_update, event_id=job.event_id
         )
         details = _details(job.payload)
         moved = await self._venue_moved(run, record, details)  # before the store moves it
-        if await self._store.apply_status(
-            job.booking_id, job.status, job.last_update, details=details
-        ):
-            current = replace(record, status=job.status, last_update=job.last_update)
+        # Cancelled through the app already (the Slack cancel records it at once).
+        status = shown_status(job.status, old, cancelled_here=record.status == CANCELLED)
+        if await self._store.apply_status(job.booking_id, status, job.last_update, details=details):
+            current = replace(record, status=status, last_update=job.last_update)
             if details is not None:
                 current = replace(
                     current, date=details.date, time=details.time, party_size=details.party_size
@@ -289,9 +303,9 @@ class StatusDelivery:
             current = await self._store.get_booking(job.booking_id) or record
         # From the stored record, not apply_status's answer: a retry after a crash between
         # the two still updates the message.
-        shown = current.status == job.status and current.last_update == job.last_update
+        shown = current.status == status and current.last_update == job.last_update
         change = StatusChange(
-            new=job.status,
+            new=status,
             old=old,
             reason=_text(job.payload.get("reason")),
             late=not shown and _newer(current.last_update, job.last_update),
@@ -306,7 +320,7 @@ class StatusDelivery:
             # posts its note; this only keeps the message current.
             if shown and current.message_ts and not run.progress.get("channel_lost"):
                 await self._update_message(run, current)
-            return
+            return status
         lines: list[str] = []  # a venue's move of the date, time or party size, said in the reply
         if moved is not None and details is not None:
             lines.append(change_line(moved, details, user_id=None))
@@ -326,6 +340,7 @@ class StatusDelivery:
             await self._direct_message(run, current, change)
         elif shown and current.message_ts:
             await self._update_message(run, current)
+        return status
 
     async def _reply_in_channel(
         self,
@@ -408,20 +423,37 @@ class StatusDelivery:
 
     # --- bookings made elsewhere: channel subscriptions -------------------------------
 
-    async def _notify_subscribers(self, run: JobRun) -> None:
+    async def _notify_subscribers(
+        self,
+        run: JobRun,
+        status: str | None = None,
+        *,
+        names: tuple[str | None, str | None] | None = None,
+        team: str | None = None,
+        skip: str | None = None,
+    ) -> None:
+        """A notice in each subscribed channel (of `team`, if given) but `skip`; `status`
+        and `names` are the booking's when the app made it (else read from the event)."""
         job = run.job
-        venue, group = await self._venue_names(job)
-        subscriptions = await self._store.matching_subscriptions(
-            venue_name=venue, group_name=group, status=job.status
-        )
-        channels = sorted({subscription.channel_id for subscription in subscriptions})
-        if not channels:
-            return
+        venue, group = names or await self._venue_names(job)
         old = await self._store.status_before(
             job.booking_id, job.last_update, event_id=job.event_id
         )
+        status = status or shown_status(job.status, old)
+        subscriptions = await self._store.matching_subscriptions(
+            venue_name=venue, group_name=group, status=status
+        )
+        channels = sorted(
+            {
+                s.channel_id
+                for s in subscriptions
+                if s.channel_id != skip and team in (None, s.team_id)
+            }
+        )
+        if not channels:
+            return
         change = StatusChange(
-            new=job.status, old=old, reason=_text(job.payload.get("reason")),
+            new=status, old=old, reason=_text(job.payload.get("reason")),
             changed_at=job.last_update,
         )  # fmt: skip
         notice = subscription_notice(

@@ -92,6 +92,14 @@ def normalize_phone(raw: str) -> str:
     return "+" + compact[2:] if compact.startswith("00") else compact
 
 
+def profile_phone(raw: str) -> str:
+    """A Slack profile's phone as the form's initial value: international format, the
+    "(0)" of UK-style numbers dropped; "" when it can't be made valid (the field stays
+    empty rather than start with an error)."""
+    phone = normalize_phone(raw.replace("(0)", ""))
+    return phone if E164.match(phone) else ""
+
+
 @dataclass(frozen=True)
 class Offered:
     """Which optional inputs the form showed (only those can be required)."""
@@ -120,9 +128,8 @@ def validate(
         errors[ids.EMAIL.block_id] = "Enter a valid email address, like name@example.com."
     phone = normalize_phone(form.phone)
     if not E164.match(phone):
-        errors[ids.PHONE.block_id] = (
-            "Use international format: + then country code and number, e.g. +447700900123."
-        )
+        # The input's hint already shows an example: the error doesn't repeat it.
+        errors[ids.PHONE.block_id] = "Start with + and the country code."
     if len(form.notes) > NOTES_MAX:
         errors[ids.NOTES.block_id] = f"Keep notes under {NOTES_MAX} characters."
     if offered.preorders and offered.preorder_required and not form.preorders:

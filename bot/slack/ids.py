@@ -21,10 +21,12 @@ PAGE_ACTION = "search_page"
 CANCEL_ACTION = "cancel_booking"
 RELOAD_TIMES_ACTION = "reload_times"
 CHANGE_ACTION = "change_booking"  # value: the booking id, as for Cancel
+UNSUBSCRIBE_ACTION = "unsubscribe"  # value: the subscription's id (`/bookable subscriptions`)
 BOOK_PATTERN = re.compile(rf"^{BOOK_ACTION}(:\d+)?$")
 PAGE_PATTERN = re.compile(rf"^{PAGE_ACTION}(:\w+)?$")
 CANCEL_PATTERN = re.compile(rf"^{CANCEL_ACTION}(:\d+)?$")
 CHANGE_PATTERN = re.compile(rf"^{CHANGE_ACTION}(:\d+)?$")
+UNSUBSCRIBE_PATTERN = re.compile(rf"^{UNSUBSCRIBE_ACTION}(:\d+)?$")
 
 # --- booking modal ----------------------------------------------------------------------
 BOOKING_CALLBACK = "booking_form"
@@ -50,8 +52,9 @@ PHONE = Field("phone", "phone_value")
 NOTES = Field("notes", "notes_value")
 PREORDERS = Field("preorders", "preorders_value")
 FORM_NOTICE_BLOCK = "form_notice"  # context at the top (e.g. Bookable unavailable)
-# Date and party size dispatch an action on change, which reloads the available times.
-REFRESH_ACTIONS = (DATE.action_id, PARTY.action_id)
+# Date and party size dispatch an action on change, which reloads the available times; so
+# does the time, while a notice under it (e.g. "just taken") waits to be cleared.
+REFRESH_ACTIONS = (DATE.action_id, PARTY.action_id, SLOT.action_id)
 
 # --- App Home and booking from anywhere --------------------------------------------------
 HOME_FIND_ACTION = "home_find_table"  # opens the search modal

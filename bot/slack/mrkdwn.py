@@ -58,6 +58,17 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
 
 
+def cut_at_word(text: str, limit: int) -> str:
+    """One line of raw text, at most `limit` characters, cut after a whole word (with an
+    ellipsis); a single overlong word is cut where it must be. Escape later."""
+    line = one_line(text)
+    if len(line) <= limit:
+        return line
+    head = line[: max(limit - 1, 0)]
+    words = head.rsplit(" ", 1)[0] if " " in head else head
+    return words.rstrip(" ,;:.-–—") + ELLIPSIS
+
+
 def clip_line(text: str, limit: int) -> str:
     """`clip` for single-line places such as names, labels and button text."""
     return clip(one_line(text), limit)

@@ -1,43 +1,25 @@
 """Parse `/bookable …` text into a command. Pure: no I/O, `today` is passed in.
 
 Slack entity-encodes `&`, `<` and `>` in slash-command text, so the text is decoded first.
-Values may be quoted: `group:"gordon ramsay"`. Unknown subcommands become `Help` with a hint.
+Values may be quoted: `group:"gordon ramsay"`. Unknown subcommands, unknown filters and bad
+values become `Help` with a one-line problem and an example to copy.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
+from bot.slack.dates import NotADate, parse_time, parse_when
 from bot.slack.mrkdwn import unescape
-from bot.slack.statuses import WEBHOOK_STATUSES
+from bot.slack.statuses import SHOWN_STATUSES
 
 MIN_PARTY, MAX_PARTY = 1, 50
 MIN_WORDS, MAX_WORDS = 2, 100  # Bookable's length limits for name filters
 MAX_FEATURES = 10
 MAX_FEATURE_LENGTH = 50  # features are identifiers such as dog_friendly
-SUBSCRIPTION_STATUSES = WEBHOOK_STATUSES
-
-WEEKDAYS = {
-    "mon": 0,
-    "monday": 0,
-    "tue": 1,
-    "tues": 1,
-    "tuesday": 1,
-    "wed": 2,
-    "wednesday": 2,
-    "thu": 3,
-    "thur": 3,
-    "thurs": 3,
-    "thursday": 3,
-    "fri": 4,
-    "friday": 4,
-    "sat": 5,
-    "saturday": 5,
-    "sun": 6,
-    "sunday": 6,
-}
+SUBSCRIPTION_STATUSES = SHOWN_STATUSES  # every status a message can show
 
 # key:"quoted value" | key:value | "quoted words" | word
 _TOKEN = re.compile(r'(?:(?P<key>[A-Za-z_]+):)?(?:"(?P<quoted>[^"]*)"|(?P<bare>\S+))')
@@ -47,6 +29,7 @@ _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "�
 @dataclass(frozen=True)
 class Help:
     problem: str | None = None  # why help is shown instead of what was asked
+    example: str | None = None  # a command that would work, e.g. "search dishoom date:fri"
 
 
 @dataclass(frozen=True)
@@ -56,7 +39,7 @@ class Search:
     features: tuple[str, ...] = ()
     date: date | None = None
     party: int | None = None
-    time: str | None = None  # HH:MM: free times around it
+    time: str | None = None  # "HH:MM", from `time:` or a date such as `tomorrow 7pm`
 
 
 @dataclass(frozen=True)
@@ -92,8 +75,18 @@ class ListSubscriptions:
 Command = Help | Search | MyBookings | Subscribe | Unsubscribe | ListSubscriptions
 
 
+SEARCH_FILTERS = ("group", "feature", "date", "time", "party")
+SEARCH_EXAMPLE = "search dishoom party:4 date:fri time:7pm"
+SUBSCRIBE_EXAMPLE = 'subscribe venue:"dishoom" status:declined'
+
+
 class ParseProblem(ValueError):
-    """A message the user can act on, e.g. "party must be a whole number from 1 to 50"."""
+    """A message the user can act on, e.g. "party must be a whole number from 1 to 50",
+    with an example command that would work."""
+
+    def __init__(self, message: str, example: str = SEARCH_EXAMPLE) -> None:
+        super().__init__(message)
+        self.example = example
 
 
 @dataclass(frozen=True)
@@ -116,8 +109,10 @@ def tokenize(text: str) -> list[Token]:
 
 def parse_command(text: str, *, today: date) -> Command:
     tokens = tokenize(unescape(text or "").strip())
-    if not tokens or tokens[0].key is not None:
-        return Help(None if not tokens else "Start with a subcommand such as `search`.")
+    if not tokens:
+        return Help()
+    if tokens[0].key is not None:
+        return Help("Start with a subcommand such as `search`.", SEARCH_EXAMPLE)
     verb, rest = tokens[0].value.lower(), tokens[1:]
     try:
         if verb in ("search", "find", "s"):
@@ -131,10 +126,10 @@ def parse_command(text: str, *, today: date) -> Command:
         if verb in ("subscriptions", "subs"):
             return ListSubscriptions()
     except ParseProblem as problem:
-        return Help(str(problem))
+        return Help(str(problem), problem.example)
     if verb in ("help", "?"):
         return Help()
-    return Help(f"I don't know the command “{_preview(verb)}”.")
+    return Help(f"I don't know the command “{_preview(verb)}”.", SEARCH_EXAMPLE)
 
 
 def _search(tokens: list[Token], today: date) -> Search:
@@ -143,30 +138,92 @@ def _search(tokens: list[Token], today: date) -> Search:
     features: list[str] = []
     when: date | None = None
     party: int | None = None
-    at: str | None = None
-    for token in tokens:
+    time: str | None = None
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
         if token.key == "group":
             group = name_filter("group", token.value)
         elif token.key in ("feature", "features"):
             features.extend(f for f in re.split(r"[,\s]+", token.value.lower()) if f)
         elif token.key == "date":
-            when = parse_date(token.value, today)
+            # `date:12 dec`, `date:next fri`, `date:tomorrow 7pm`: the date goes on as long
+            # as the words after it still read as one.
+            taken, when, said_time = _date_phrase(token.value, tokens[index:], today)
+            index += taken
+            time = said_time or time
+        elif token.key == "time":
+            time = _time(token.value)
         elif token.key in ("party", "people", "guests"):
             party = parse_party(token.value)
-        elif token.key in ("time", "at"):
-            at = parse_time(token.value)
-        elif token.key in ("venue", "name"):
+        elif token.key in ("venue", "name") or token.key is None:
             words.append(token.value)
         else:
-            words.append(token.value if token.key is None else token.raw)
+            raise ParseProblem(
+                f"Unknown filter “{_preview(token.key)}:”. Filters are "
+                + ", ".join(f"`{name}:`" for name in SEARCH_FILTERS)
+                + "."
+            )
     if len(features) > MAX_FEATURES:
         raise ParseProblem(f"Use at most {MAX_FEATURES} `feature:` filters.")
     if any(len(f) > MAX_FEATURE_LENGTH for f in features):
-        raise ParseProblem("Features are short words such as `dog_friendly`.")
+        raise ParseProblem(
+            "Features are short words.", "search party:2 feature:dog_friendly feature:wifi"
+        )
     joined = " ".join(words)
     if joined:
         joined = name_filter("search words", joined)
-    return Search(joined, group, tuple(dict.fromkeys(features)), when, party, at)
+    return Search(joined, group, tuple(dict.fromkeys(features)), when, party, time)
+
+
+def _date_phrase(first: str, after: list[Token], today: date) -> tuple[int, date, str | None]:
+    """The longest date phrase starting with `first` (and up to two bare words after it):
+    how many words after it it took, the date, and the time if it named one."""
+    for extra in (2, 1):
+        following = after[:extra]
+        if len(following) < extra or any(t.key is not None for t in following):
+            continue
+        phrase = " ".join([first, *(t.value for t in following)])
+        try:
+            when, time = parse_when(phrase, today)
+        except NotADate:
+            continue
+        return extra, _not_past(when, today), time
+    return 0, *_date_and_time(first, today)
+
+
+def _date_and_time(value: str, today: date) -> tuple[date, str | None]:
+    try:
+        when, time = parse_when(value, today)
+    except NotADate:
+        raise ParseProblem(
+            f"I can't read the date “{_preview(value)}”. Try `fri`, `next fri`, `31/12`, "
+            "`12 Dec`, `tomorrow 7pm` or 2030-12-31.",
+            "search dishoom date:fri",
+        ) from None
+    return _not_past(when, today), time
+
+
+def _not_past(when: date, today: date) -> date:
+    if when < today:
+        raise ParseProblem(
+            f"{when.isoformat()} is in the past. Pick today or a later date.",
+            "search dishoom date:today",
+        )
+    return when
+
+
+def _time(value: str) -> str:
+    if value.isdigit() and int(value) <= 23:  # `time:9`: after `time:` a bare hour is clear
+        return f"{int(value):02d}:00"
+    try:
+        return parse_time(value)
+    except NotADate:
+        raise ParseProblem(
+            f"I can't read the time “{_preview(value)}”. Try `19:00` or `7pm`.",
+            "search dishoom date:fri time:19:30",
+        ) from None
 
 
 def _subscription_filter(tokens: list[Token]) -> SubscriptionFilter:
@@ -182,57 +239,19 @@ def _subscription_filter(tokens: list[Token]) -> SubscriptionFilter:
             venue_words.append(token.value)
         else:
             raise ParseProblem(
-                f"Unknown filter “{_preview(token.key)}:”. Use `venue:`, `group:` or `status:`."
+                f"Unknown filter “{_preview(token.key)}:”. Use `venue:`, `group:` or `status:`.",
+                SUBSCRIBE_EXAMPLE,
             )
     venue = name_filter("venue", " ".join(venue_words)) if venue_words else None
     return SubscriptionFilter(venue, group, status)
-
-
-def parse_date(value: str, today: date) -> date:
-    lowered = value.lower()
-    if lowered == "today":
-        return today
-    if lowered == "tomorrow":
-        return today + timedelta(days=1)
-    if lowered in WEEKDAYS:
-        return today + timedelta(days=(WEEKDAYS[lowered] - today.weekday()) % 7)
-    try:
-        parsed = date.fromisoformat(value)
-    except ValueError:
-        raise ParseProblem(
-            f"I can't read the date “{_preview(value)}”. "
-            "Use YYYY-MM-DD, `today`, `tomorrow` or a weekday such as `fri`."
-        ) from None
-    if parsed < today:
-        raise ParseProblem(f"{parsed.isoformat()} is in the past. Pick today or a later date.")
-    return parsed
-
-
-_CLOCK = re.compile(r"^(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2}))?\s*(?P<half>am|pm)?$")
-
-
-def parse_time(value: str) -> str:
-    """`19:00`, `19.30`, `19h30`, `7pm`, `7:30pm`, `noon` → "HH:MM"."""
-    lowered = value.strip().lower()
-    if lowered in ("noon", "midday"):
-        return "12:00"
-    match = _CLOCK.match(lowered)
-    hour = int(match["hour"]) if match else -1
-    minute = int(match["minute"] or 0) if match else -1
-    if match and match["half"]:
-        hour = hour % 12 + (12 if match["half"] == "pm" else 0) if 1 <= hour <= 12 else -1
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise ParseProblem(
-            f"I can't read the time “{_preview(value)}”. Use e.g. `time:19:00` or `time:7pm`."
-        )
-    return f"{hour:02d}:{minute:02d}"
 
 
 def parse_party(value: str) -> int:
     if not value.isdigit() or not MIN_PARTY <= int(value) <= MAX_PARTY:
         raise ParseProblem(
             f"Party size must be a whole number from {MIN_PARTY} to {MAX_PARTY}, "
-            f"not “{_preview(value)}”."
+            f"not “{_preview(value)}”.",
+            "search dishoom party:4",
         )
     return int(value)
 
@@ -245,7 +264,8 @@ def parse_status(value: str) -> str:
         raise ParseProblem(
             f"Unknown status “{_preview(value)}”. Use one of: "
             + ", ".join(f"`{s}`" for s in SUBSCRIPTION_STATUSES)
-            + "."
+            + ".",
+            SUBSCRIBE_EXAMPLE,
         )
     return lowered
 
@@ -253,7 +273,10 @@ def parse_status(value: str) -> str:
 def name_filter(what: str, value: str) -> str:
     value = " ".join(value.split())
     if not MIN_WORDS <= len(value) <= MAX_WORDS:
-        raise ParseProblem(f"The {what} must be {MIN_WORDS} to {MAX_WORDS} characters long.")
+        raise ParseProblem(
+            f"The {what} must be {MIN_WORDS} to {MAX_WORDS} characters long.",
+            'search group:"gordon ramsay"',
+        )
     return value
 
 

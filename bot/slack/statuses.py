@@ -29,9 +29,25 @@ STATUSES: dict[str, StatusLabel] = {
     "completed": StatusLabel("Completed", ":fork_and_knife:", "Completed", True),
     "no_show": StatusLabel("No-show", ":no_entry_sign:", "Marked as no-show", True),
 }
-# What Bookable's webhooks send (§8.2); `subscribe status:` accepts these.
+# What Bookable's webhooks send (§8.2).
 WEBHOOK_STATUSES = ("pending", "confirmed", "cancelled", "completed", "no_show")
+# Every status a message can show; `subscribe status:` accepts each of them.
+SHOWN_STATUSES = tuple(STATUSES)
+PENDING, CANCELLED, DECLINED = "pending", "cancelled", "declined"
 OTHER_EMOJI = ":information_source:"
+
+
+def shown_status(new: str, old: str | None, *, cancelled_here: bool = False) -> str:
+    """The status to show for a webhook's `new` status.
+
+    Bookable has no "declined" status: its Bookings API documents `Cancelled` as "cancelled
+    or rejected" and webhooks say `cancelled` for both. A booking still waiting for the
+    venue (`pending`) that becomes `cancelled` without anyone cancelling it through this
+    app was refused by the venue, so it is shown as Declined.
+    """
+    if status_key(new) == CANCELLED and status_key(old or "") == PENDING and not cancelled_here:
+        return DECLINED
+    return status_key(new)
 
 
 def status_key(status: str) -> str:

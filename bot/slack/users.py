@@ -27,6 +27,7 @@ class SlackUser:
     first_name: str = ""
     last_name: str = ""
     email: str = ""
+    phone: str = ""  # the profile's, as typed there
     tz: str | None = None
     is_admin: bool = False
 
@@ -43,6 +44,7 @@ class SlackUser:
             first_name=first,
             last_name=last,
             email=(profile.get("email") or "").strip(),
+            phone=(profile.get("phone") or "").strip(),
             tz=user.get("tz") or None,
             is_admin=bool(
                 user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")

@@ -114,6 +114,23 @@ class SubscriptionsMixin(StoreCore):
         async with self._write() as connection:
             return (await connection.execute(statement)).rowcount
 
+    async def remove_subscription(
+        self, team_id: str, channel_id: str, subscription_id: int
+    ) -> Subscription | None:
+        """Remove one subscription of the channel by id; the removed one, or None when it
+        is gone already (a double click) or belongs elsewhere (a forged id)."""
+        where = (
+            subscriptions.c.id == subscription_id,
+            subscriptions.c.team_id == team_id,
+            subscriptions.c.channel_id == channel_id,
+        )
+        async with self._write() as connection:
+            row = (await connection.execute(select(*_COLUMNS).where(*where))).one_or_none()
+            if row is None:
+                return None
+            removed = (await connection.execute(delete(subscriptions).where(*where))).rowcount
+        return _subscription(row) if removed else None
+
     async def list_subscriptions(
         self, team_id: str, channel_id: str | None = None
     ) -> list[Subscription]:

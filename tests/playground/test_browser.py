@@ -66,16 +66,20 @@ def test_search_book_confirm_cancel(playground: Playground, browser: Any, artifa
     times.locator("select").select_option(index=1)
     modal.get_by_label("Email").fill("alice@example")  # the app rejects this
     modal.get_by_label("Phone").fill("+44 7700 900123")
-    modal.get_by_role("button", name="Book", exact=True).click()
+    # every time for 10 is an enquiry: the button says so, never "Book"
+    modal.get_by_role("button", name="Send enquiry", exact=True).click()
     email_error = modal.locator(".block.input", has=page.get_by_label("Email")).locator(
         ".field-error"
     )
     expect(email_error).to_contain_text("valid email")
     page.screenshot(path=artifacts / "playground-field-error.png")
 
-    # 3. fix it and submit: the modal shows the result, the channel gets the booking message
+    # 3. fix it (the stale error goes at once) and submit: the modal shows the result, the
+    #    channel gets the booking message
     modal.get_by_label("Email").fill("alice@example.com")
-    modal.get_by_role("button", name="Book", exact=True).click()
+    expect(email_error).to_have_count(0)
+    page.screenshot(path=artifacts / "playground-mid-booking.png")
+    modal.get_by_role("button", name="Send enquiry", exact=True).click()
     expect(email_error).to_have_count(0)
     expect(modal).to_contain_text("Enquiry sent")
     modal.get_by_role("button", name="Done").click()
@@ -240,4 +244,42 @@ def test_home_tab_and_shortcuts(playground: Playground, browser: Any, artifacts:
     page.get_by_role("button", name="⚡ Book a table", exact=True).click()
     expect(page.get_by_role("dialog", name="Find a table")).to_contain_text("direct messages")
     assert not errors, errors
+    assert not outside, outside
+
+
+def test_a_no_show_disables_the_console_and_the_layout_fits_800_px(
+    playground: Playground, browser: Any, artifacts: Path
+) -> None:
+    outside: list[str] = []
+    page = open_page(browser, playground.url, outside)
+    page.set_viewport_size({"width": 800, "height": 700})
+    page.fill("#composer-input", f"/bookable search dishoom shoreditch date:{next_wednesday()}")
+    page.press("#composer-input", "Enter")
+    venue = page.locator(".block.section", has_text="Dishoom Shoreditch").first
+    expect(venue).to_be_visible()
+    buttons = venue.locator("xpath=following-sibling::div[contains(@class,'actions')][1]")
+    buttons.get_by_role("button", name="Book Dinner").click()
+    modal = page.get_by_role("dialog", name="Book a table")
+    modal.locator(".block.input", has_text="Time on").locator("select").select_option(index=0)
+    modal.get_by_label("Phone").fill("+447700900123")
+    modal.get_by_role("button", name="Book", exact=True).click()
+    modal.get_by_role("button", name="Done").click()
+
+    # Nothing wider than the window; the channel keeps a usable width.
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth,"
+        " document.querySelector('main.channel').getBoundingClientRect().width]"
+    )
+    assert widths[0] <= 800 and widths[1] >= 500, widths
+    card = page.locator("#console .booking-card", has_text="Alice Example")
+    card.scroll_into_view_if_needed()
+    card.get_by_role("button", name="No-show").click()
+    expect(card).to_have_attribute("data-status", "lost")  # the Bookings API's word
+    for name in ("Confirm", "Decline", "Cancel", "No-show"):
+        expect(card.get_by_role("button", name=name, exact=True)).to_be_disabled()
+    look = card.get_by_role("button", name="Cancel", exact=True).evaluate(
+        "b => [getComputedStyle(b).cursor, getComputedStyle(b).color]"
+    )
+    assert look[0] == "not-allowed" and look[1] == "rgb(154, 154, 154)", look
+    page.screenshot(path=artifacts / "playground-800px.png")
     assert not outside, outside

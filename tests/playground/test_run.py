@@ -11,6 +11,7 @@ import time
 import httpx
 import pytest
 
+from bot.devtools.playground import _port_free
 from bot.devtools.serving import free_port
 
 SCRIPT = (
@@ -75,3 +76,16 @@ def test_busy_port_is_reported() -> None:
         )
     assert done.returncode == 1
     assert f"Port {port} is already in use" in done.stderr
+
+
+def test_a_port_left_in_time_wait_by_a_stopped_playground_is_free() -> None:
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            served, _ = listener.accept()
+            served.close()  # the server closes first: its side waits in TIME_WAIT
+            assert client.recv(1) == b""
+    assert _port_free(port)

@@ -32,6 +32,9 @@ _UNRENDERED_KEYS = frozenset(
 )  # fmt: skip
 _ENTITY = re.compile(r"<([^<>]*)>")
 _LINKISH = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+# The app's own date tokens (`bot.slack.blocks.common.moment`): a time shown in each
+# reader's zone. Untrusted text is escaped, so it can never form one.
+_APP_DATE = re.compile(r"^!date\^\d+\^\{date_short_pretty\} \{time\}\|[^<>|]* UTC$")
 _RENDERED_FIELDS = ("text", "blocks", "attachments", "view")
 
 
@@ -71,13 +74,15 @@ def slack_payloads(calls: list[RecordedCall], app_answers: list[str] | None = No
 def injected_markup(payloads: list[Any], *, users: set[str], channels: set[str]) -> list[str]:
     """Mentions, broadcasts, user groups and links that the app did not mean to send.
 
-    The app's own `<@USER>` mentions of people in the workspace and `<#CHANNEL>` links
-    are allowed; everything else in angle brackets came from untrusted text.
+    The app's own `<@USER>` mentions of people in the workspace, `<#CHANNEL>` links and
+    date tokens are allowed; everything else in angle brackets came from untrusted text.
     """
     found: list[str] = []
     for payload in payloads:
         for text in rendered_strings(payload):
             for match in _ENTITY.finditer(text):
+                if _APP_DATE.match(match.group(1)):
+                    continue
                 entity = match.group(1).split("|", 1)[0]
                 if entity.startswith("@") and entity[1:] in users:
                     continue

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from bot.slack import ids
 from bot.slack.blocks.booking import booking_message
 from bot.slack.blocks.bookings import my_bookings
+from bot.slack.blocks.common import moment, venue_time
+from bot.slack.parsing import parse_status
+from bot.slack.statuses import STATUSES, shown_status
 
 from .conftest import HOSTILE, make_record
 from .flow import buttons
@@ -79,3 +84,33 @@ def test_my_bookings_when_there_are_none() -> None:
     message = my_bookings([], notice="Cancelled: *x*")
     assert_valid_message(message)
     assert "no bookings" in texts(message)
+
+
+def test_booking_times_are_labelled_venue_time_and_moments_follow_the_reader() -> None:
+    assert venue_time("19:00:00") == "19:00 venue time"
+    at = dt.datetime(2030, 8, 15, 18, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    token = moment(at)
+    assert token == (
+        f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|2030-08-15 16:30 UTC>"
+    )
+    assert moment(at.replace(tzinfo=None)).endswith("|2030-08-15 18:30 UTC>")  # naive is UTC
+    shown = booking_message(make_record(time="19:00"))
+    assert "19:00 venue time" in shown["text"] and "19:00 venue time" in str(shown["blocks"])
+
+
+def test_statuses_a_message_shows_can_all_be_subscribed_to() -> None:
+    for status in STATUSES:
+        assert parse_status(status) == status
+    assert shown_status("cancelled", "pending") == "declined"
+    assert shown_status("cancelled", "pending", cancelled_here=True) == "cancelled"
+    assert shown_status("cancelled", "confirmed") == "cancelled"
+    assert shown_status("Confirmed", None) == "confirmed"
+
+
+def test_my_bookings_say_when_each_was_made_in_the_readers_zone() -> None:
+    made = dt.datetime(2030, 8, 1, 12, 0, tzinfo=dt.UTC)
+    listed = my_bookings([make_record(created_at=made), make_record(booking_id="29|CO|x")])
+    assert_valid_message(listed)
+    first, second = (b["text"]["text"] for b in listed["blocks"] if b.get("accessory"))
+    assert f"made <!date^{int(made.timestamp())}^" in first and "made" not in second
+    assert "19:00 venue time" in first

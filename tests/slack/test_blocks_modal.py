@@ -12,9 +12,10 @@ from bot.slack.blocks.modal import (
     notice_block_id,
     progress_view,
     result_view,
+    submit_label,
 )
 from bot.slack.form import FormInput
-from bot.slack.ids import ModalMeta, SlotChoice
+from bot.slack.ids import ModalMeta, SlotChoice, slot_value
 from bot.slack.mrkdwn import escape
 
 from .conftest import HOSTILE, LONG_HOSTILE, make_record, make_venue
@@ -227,3 +228,17 @@ def test_result_view_for_a_booking_and_an_enquiry() -> None:
     enquiry = result_view(meta(), make_record(status="pending", operator_ref=HOSTILE), None)
     assert_valid_view(enquiry)
     assert "Enquiry sent" in texts(enquiry)
+
+
+def test_the_submit_button_never_says_book_for_an_enquiry() -> None:
+    book = TimeSlot(time="18:00", type="book")
+    ask = TimeSlot(time="19:00", type="request", requestReason="fully_booked")
+    on = date(2030, 8, 15)
+    assert submit_label(availability(book), None) == "Book"
+    assert submit_label(availability(ask), None) == "Send enquiry"
+    assert submit_label(availability(book, ask), None) == "Book or enquire"
+    assert submit_label(availability(book, ask), slot_value("19:00", "request", on, 2)) == (
+        "Send enquiry"
+    )
+    assert submit_label(availability(book, ask), slot_value("18:00", "book", on, 2)) == "Book"
+    assert submit_label(None, "forged") == "Book"

@@ -7,12 +7,14 @@ from typing import Any
 from bot.service.times import FreeTime, VenueTimes
 from bot.slack import ids
 from bot.slack.blocks.search import (
+    DESCRIPTION_LIMIT,
     PAGE_SIZE,
     TIMES_IN_MODAL,
     TIMES_LOADING_BLOCK,
     search_results,
 )
 from bot.slack.ids import BookRef, PageRef
+from bot.slack.mrkdwn import cut_at_word
 
 from .conftest import HOSTILE, LONG_HOSTILE, make_venue
 from .support import assert_valid_message, texts
@@ -167,3 +169,24 @@ def test_time_buttons_with_hostile_long_names_stay_within_limits() -> None:
     assert_valid_message(message)
     assert len(json.dumps(message["blocks"], ensure_ascii=False)) < 12_000
     assert all(len(b["text"]["text"]) <= 75 for b in _buttons(message))
+
+
+def test_results_are_compact_readable_and_say_a_shared_description_once() -> None:
+    long = "Small plates from Bombay's Irani cafés,\nserved all day in a room full of " * 4
+    venues = [make_venue(i).model_copy(update={"description": long}) for i in range(3)]
+    message = search_results(venues, PageRef(words="venue"), has_next=False)
+    assert_valid_message(message)
+    sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    described = [s for s in sections if "Small plates" in s]
+    assert len(described) == 1  # a group's description, shown once per page
+    [line] = [li for li in described[0].split("\n") if "Small plates" in li]
+    assert line.endswith("…_") and " of…" not in line and "\n" not in line
+    assert len(line) <= DESCRIPTION_LIMIT + 10
+    assert "dog friendly · wifi" in sections[0] and "`dog_friendly`" not in sections[0]
+
+
+def test_cut_at_word() -> None:
+    assert cut_at_word("short", 10) == "short"
+    assert cut_at_word("one two three four", 12) == "one two…"
+    assert cut_at_word("unbreakableword", 8) == "unbreak…"
+    assert cut_at_word("a,\n b  c", 10) == "a, b c"

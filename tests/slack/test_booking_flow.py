@@ -66,12 +66,17 @@ async def test_an_enquiry_slot_makes_a_pending_booking(stack: LocalStack) -> Non
     assert labels and all(label.endswith("(enquiry)") for label in labels)
     descriptions = {o["description"]["text"] for o in slot_options(form)}
     assert descriptions == {"fully booked, the venue will reply"}
+    assert form["submit"]["text"] == "Send enquiry"  # never "Book" for an enquiry
     await fill(stack, form)
     await stack.driver.submit("U_ALICE", form["id"])
     result = await wait_for_result(stack, "U_ALICE")
-    assert "Enquiry sent" in section_text(result)
+    shown = section_text(result)
+    assert "Enquiry sent" in shown and "The venue will reply" in shown
+    assert "Booked" not in shown
     [booking] = stack.sandbox_state()["bookings"]
     assert booking["status"] == "Pending"
+    posted = section_text(await confirmation(stack, "U_ALICE", "C_GENERAL"))
+    assert "Enquiry sent by <@U_ALICE>" in posted and "Booked by" not in posted
 
 
 async def test_the_modal_opens_with_the_search_date_and_refreshes_on_change(
@@ -84,6 +89,7 @@ async def test_the_modal_opens_with_the_search_date_and_refreshes_on_change(
     assert block(form, ids.DATE.block_id)["element"]["initial_date"] == on.isoformat()
     assert block(form, ids.FIRST_NAME.block_id)["element"]["initial_value"] == "Alice"
     assert all(not o["text"]["text"].endswith("(enquiry)") for o in slot_options(form))
+    assert form["submit"]["text"] == "Book"
     await stack.driver.type_value(form["id"], ids.NOTES.block_id, ids.NOTES.action_id, "kept")
     saturday = next_weekday(SATURDAY)
     await stack.driver.select_date(form["id"], ids.DATE.block_id, ids.DATE.action_id, saturday)
@@ -124,7 +130,9 @@ async def test_field_errors_appear_under_their_fields(stack: LocalStack) -> None
     await driver.submit("U_ALICE", form["id"])
     assert driver.last_problem is None
     assert set(driver.last_errors or {}) == {ids.PHONE.block_id, ids.EMAIL.block_id}
-    assert "international" in driver.last_errors[ids.PHONE.block_id]
+    assert "country code" in driver.last_errors[ids.PHONE.block_id]
+    hint = block(form, ids.PHONE.block_id)["hint"]["text"]  # the example is in the hint only
+    assert "+447700900123" in hint and "+447700900123" not in driver.last_errors[ids.PHONE.block_id]
     # a date in the past (the datepicker does not stop it)
     await fill(stack, form, email="alice@example.com")
     await driver.select_date(form["id"], ids.DATE.block_id, ids.DATE.action_id, "2020-01-01")
@@ -158,12 +166,33 @@ async def test_a_slot_taken_meanwhile_is_reported_under_the_time_with_fresh_time
     notice = section_text({"blocks": [block(again, notice_block_id(ids.SLOT.block_id))]})
     assert "just taken" in notice
     assert first["text"]["text"] not in [o["text"]["text"] for o in slot_options(again)]
+    # Picking another time clears the notice that no longer applies.
+    other = slot_options(again)[0]
+    await stack.driver.choose_option(
+        again["id"], ids.SLOT.block_id, ids.SLOT.action_id, other["value"]
+    )
+    again = await stack.fake.wait_for(
+        lambda: (v := stack.fake.current_view("U_ALICE"))
+        and not block(v, notice_block_id(ids.SLOT.block_id)) and v,
+        within=15,
+    )  # fmt: skip
     # the same modal can book another time now (its key was released)
-    await fill(stack, again)
+    await fill(stack, again, slot=other["text"]["text"])
     await stack.driver.submit("U_ALICE", again["id"])
     await wait_for_result(stack, "U_ALICE")
     mine = [b for b in stack.sandbox_state()["bookings"] if b["firstName"] == "Alice"]
     assert len(mine) == 1
+
+
+async def test_the_phone_comes_from_the_slack_profile_when_it_has_one(
+    stack: LocalStack,
+) -> None:
+    on = next_weekday(WEDNESDAY)
+    for user, phone in (("U_BOB", "+447700900456"), ("U_ALICE", None)):
+        results = await search(stack, user, "C_GENERAL", f"search dishoom covent date:{on}")
+        form = await open_form(stack, user, "C_GENERAL", results, "Dishoom Covent Garden")
+        assert block(form, ids.PHONE.block_id)["element"].get("initial_value") == phone
+        await stack.driver.close(user, form["id"])
 
 
 async def test_a_double_submit_makes_one_booking(stack: LocalStack) -> None:
@@ -220,6 +249,14 @@ async def test_posts_to_the_dm_when_the_bot_is_not_in_the_channel(stack: LocalSt
     assert "direct messages" in section_text(result)
     message = await confirmation(stack, "U_ALICE", "D_ALICE")
     assert buttons(message, ids.CANCEL_ACTION)
+    why = await stack.fake.wait_for(
+        lambda: next(
+            (m for m in stack.fake.messages("D_ALICE") if "I sent this here" in m["text"]), None
+        ),
+        within=15,
+    )
+    assert "not a member of <#C_RANDOM>" in why["text"]
+    assert "`/invite @Bookable` in <#C_RANDOM>" in why["text"]
     assert [m for m in stack.fake.messages("C_RANDOM") if not m.get("ephemeral_to")] == []
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from bot.devtools.fake_slack import BOT_USER_ID, Channel
 from bot.devtools.stack import LocalStack
 from bot.slack import ids
+from bot.slack.blocks.common import human_date
+from bot.slack.dates import parse_day
 from bot.slack.ids import PageRef
+from bot.slack.users import today_in
 
 from .flow import WAIT, buttons, search, section_text
 
@@ -27,6 +31,35 @@ async def test_empty_and_unknown_text_get_help_in_the_ack(stack: LocalStack) -> 
 async def test_problems_in_the_text_are_explained(stack: LocalStack) -> None:
     response = await stack.driver.command("U_ALICE", "C_GENERAL", "search dishoom party:99")
     assert "1 to 50" in response.json()["text"]
+
+
+async def test_a_problem_gets_one_line_with_an_example_not_the_whole_help(
+    stack: LocalStack,
+) -> None:
+    requests_before = stack.sandbox_state()["api_requests"]
+    for text, fragment in (
+        ("search cafe city:london", "Unknown filter “city:”"),
+        ("search dishoom date:someday", "can't read the date"),
+        ("subscribe status:eaten", "Unknown status"),
+    ):
+        answer = (await stack.driver.command("U_ALICE", "C_GENERAL", text)).json()
+        assert fragment in answer["text"] and "For example: `/bookable " in answer["text"]
+        shown = section_text(answer)
+        assert "Booking updates in this channel" not in shown  # not the full help
+        assert "/bookable help" in shown
+    assert stack.sandbox_state()["api_requests"] == requests_before  # nothing was searched
+    answer = (await stack.driver.command("U_ALICE", "C_GENERAL", "help")).json()
+    assert "Booking updates in this channel" in section_text(answer)
+
+
+async def test_dates_as_people_type_them(stack: LocalStack) -> None:
+    today = today_in(None)
+    for typed, words in (("31/12", "31/12"), ("12 Dec", "12 dec"), ("next fri", "next fri")):
+        results = await search(stack, "U_ALICE", "C_GENERAL", f"search dishoom date:{typed}")
+        assert human_date(parse_day(words, today)) in section_text(results), typed
+    results = await search(stack, "U_ALICE", "C_GENERAL", "search dishoom date:tomorrow 7pm")
+    assert human_date(today + timedelta(days=1)) in section_text(results)
+    assert "Dishoom" in section_text(results)  # "7pm" is the time, not a search word
 
 
 async def test_paging_updates_the_same_message(stack: LocalStack) -> None:

@@ -8,7 +8,14 @@ import pytest
 from bot.bookable.models import Availability, SlotType, TimeSlot
 from bot.slack import ids
 from bot.slack.blocks.modal import FormState, booking_form
-from bot.slack.form import FormInput, Offered, normalize_phone, read_state, validate
+from bot.slack.form import (
+    FormInput,
+    Offered,
+    normalize_phone,
+    profile_phone,
+    read_state,
+    validate,
+)
 from bot.slack.ids import ModalMeta, slot_value
 
 from .conftest import make_venue
@@ -97,9 +104,9 @@ def test_an_enquiry_slot_makes_a_request_with_preorders() -> None:
         ({"party": "2.5"}, ids.PARTY, "1 to 50"),
         ({"email": "alice@"}, ids.EMAIL, "valid email"),
         ({"email": "alice example.com"}, ids.EMAIL, "valid email"),
-        ({"phone": "07700 900123"}, ids.PHONE, "international"),
-        ({"phone": "+0123456789"}, ids.PHONE, "international"),
-        ({"phone": "+12345"}, ids.PHONE, "international"),
+        ({"phone": "07700 900123"}, ids.PHONE, "country code"),
+        ({"phone": "+0123456789"}, ids.PHONE, "country code"),
+        ({"phone": "+12345"}, ids.PHONE, "country code"),
         ({"slot": None}, ids.SLOT, "Pick a time"),
         ({"slot": "garbage"}, ids.SLOT, "from the list"),
         ({"slot": slot_value("19:00", "book", ON, 6)}, ids.SLOT, "changed"),
@@ -152,3 +159,17 @@ def test_every_error_key_is_an_input_block_of_the_form() -> None:
 )
 def test_phone_normalization(raw: str, normalized: str) -> None:
     assert normalize_phone(raw) == normalized
+
+
+@pytest.mark.parametrize(
+    ("typed", "prefilled"),
+    [
+        ("+44 (0)7700 900-456", "+447700900456"),
+        ("0044 7700 900456", "+447700900456"),
+        ("+1 (415) 555-0100", "+14155550100"),
+        ("07700 900456", ""),  # no country code: left for the person to type
+        ("", ""),
+    ],
+)
+def test_a_slack_profile_phone_is_prefilled_only_when_valid(typed: str, prefilled: str) -> None:
+    assert profile_phone(typed) == prefilled

@@ -106,8 +106,62 @@ def test_other_commands() -> None:
     )
 
 
-def test_unknown_keys_in_search_stay_words() -> None:
-    assert parse("search cafe mood:19") == Search(words="cafe mood:19")
+def test_unknown_filters_are_named_not_searched_for() -> None:
+    result = parse("search cafe city:london")
+    assert isinstance(result, Help)
+    assert "Unknown filter “city:”" in (result.problem or "") and result.example
+    assert parse("search cafe 12:30") == Search(words="cafe 12:30")  # not a filter
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_date", "expected_time"),
+    [
+        ("date:31/12", date(2030, 12, 31), None),
+        ("date:1/2", date(2031, 2, 1), None),  # day first; passed this year: next year
+        ("date:14/8/2030", date(2030, 8, 14), None),
+        ("date:12 Dec", date(2030, 12, 12), None),
+        ('date:"12 december 2031"', date(2031, 12, 12), None),
+        ("date:Dec 12", date(2030, 12, 12), None),
+        ("date:1st sept", date(2030, 9, 1), None),
+        ("date:next fri", date(2030, 8, 16), None),
+        ("date:next wed", date(2030, 8, 21), None),  # today is Wednesday: the next one
+        ("date:wed", date(2030, 8, 14), None),
+        ("date:tomorrow 7pm", date(2030, 8, 15), "19:00"),
+        ("date:fri 7:30pm", date(2030, 8, 16), "19:30"),
+        ('date:"next fri 19:00"', date(2030, 8, 16), "19:00"),
+        ("date:today time:12am", date(2030, 8, 14), "00:00"),
+        ("date:fri time:19h", date(2030, 8, 16), "19:00"),
+    ],
+)
+def test_common_date_and_time_forms(
+    text: str, expected_date: date, expected_time: str | None
+) -> None:
+    assert parse(f"search x1 {text} party:2") == Search(
+        words="x1", date=expected_date, party=2, time=expected_time
+    )
+
+
+def test_words_after_a_date_that_are_no_date_stay_search_words() -> None:
+    assert parse("search date:fri dishoom") == Search(words="dishoom", date=date(2030, 8, 16))
+    assert parse("search date:12 dishoom") == Help(
+        parse("search date:12").problem,
+        "search dishoom date:fri",  # type: ignore[union-attr]
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("search x1 date:31/2", "can't read the date"),
+        ("search x1 date:12 Smarch", "can't read the date"),
+        ("search x1 time:25:00", "can't read the time"),
+        ("search x1 time:soon", "can't read the time"),
+    ],
+)
+def test_impossible_dates_and_times_are_explained(text: str, fragment: str) -> None:
+    result = parse(text)
+    assert isinstance(result, Help) and fragment in (result.problem or "")
+    assert result.example and "search" in result.example
 
 
 @pytest.mark.parametrize(
@@ -124,7 +178,7 @@ def test_search_time_forms(value: str, expected: str) -> None:
 @pytest.mark.parametrize("value", ["25:00", "13pm", "7:60", "soon", "0pm"])
 def test_unreadable_times_say_how_to_write_one(value: str) -> None:
     result = parse(f"search cafe time:{value}")
-    assert isinstance(result, Help) and "time:7pm" in (result.problem or "")
+    assert isinstance(result, Help) and "can't read the time" in (result.problem or "")
 
 
 def test_unbalanced_quote_does_not_crash() -> None:

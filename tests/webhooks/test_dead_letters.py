@@ -45,7 +45,7 @@ async def test_a_channel_answering_restricted_action_sends_the_update_by_dm(
     await drain_outbox(make_notifier(), store)
 
     [dm] = fake.messages("D_ALICE")
-    assert "Cancelled" in _text(dm) and "Venue closed" in _text(dm)
+    assert "Declined" in _text(dm) and "Venue closed" in _text(dm)  # pending, then refused
     assert fake.thread("C_GENERAL", record.message_ts or "") == []
     assert _post_errors(fake) == ["restricted_action", None]
     assert (await store.outbox_stats())["dead"] == 0

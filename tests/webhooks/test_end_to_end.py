@@ -7,6 +7,7 @@ and delivers its webhooks to the app) and the fake Slack, all over loopback HTTP
 from __future__ import annotations
 
 import logging
+import re
 
 import httpx
 import pytest
@@ -16,6 +17,18 @@ from bot.slack import ids
 from tests.slack.flow import WAIT, book_through_slack, buttons, next_weekday, section_text
 
 WEDNESDAY = 2
+
+
+async def _book_an_enquiry(stack: LocalStack) -> tuple[dict, str]:
+    """Saltwater's Chef's table answers enquiries only: the booking stays pending."""
+    on = next_weekday(WEDNESDAY)
+    message = await book_through_slack(
+        stack, "U_ALICE", "C_GENERAL", f"search saltwater date:{on} party:2",
+        "Saltwater Leith", product="Chef",
+    )  # fmt: skip
+    [booking] = stack.sandbox_state()["bookings"]
+    assert booking["status"] == "Pending"
+    return booking, message["ts"]
 
 
 def _replies(stack: LocalStack, ts: str) -> list[str]:
@@ -65,14 +78,7 @@ async def test_venue_changes_land_in_the_booking_thread_and_update_the_message(
 async def test_an_enquiry_confirmed_then_cancelled_gets_one_reply_per_change(
     stack: LocalStack,
 ) -> None:
-    on = next_weekday(WEDNESDAY)
-    message = await book_through_slack(
-        stack, "U_ALICE", "C_GENERAL", f"search saltwater date:{on} party:2",
-        "Saltwater Leith", product="Chef",
-    )  # fmt: skip
-    [booking] = stack.sandbox_state()["bookings"]
-    assert booking["status"] == "Pending"
-    ts = message["ts"]
+    booking, ts = await _book_an_enquiry(stack)
 
     stack.sandbox_control(f"bookings/{booking['id']}/status", {"status": "confirmed"})
     await stack.fake.wait_for(lambda: len(_replies(stack, ts)) == 1, within=WAIT)
@@ -89,3 +95,24 @@ async def test_an_enquiry_confirmed_then_cancelled_gets_one_reply_per_change(
         return shown is not None and "Cancelled" in section_text(shown)
 
     await stack.fake.wait_for(final_shown, within=WAIT)
+
+
+async def test_a_venue_declining_an_enquiry_shows_declined_not_cancelled(
+    stack: LocalStack,
+) -> None:
+    booking, ts = await _book_an_enquiry(stack)
+
+    stack.sandbox_control(f"bookings/{booking['id']}/status", {"status": "declined"})
+    await stack.fake.wait_for(lambda: len(_replies(stack, ts)) == 1, within=WAIT)
+    [reply] = _replies(stack, ts)
+    assert "Pending → *Declined*" in reply and "Cancelled" not in reply
+    # The update's time is a Slack date token: each reader sees it in their own zone.
+    assert re.search(r"<!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+ UTC>", reply)
+
+    def declined_shown() -> bool:
+        shown = stack.fake.message("C_GENERAL", ts)
+        return shown is not None and "Declined" in section_text(shown)
+
+    await stack.fake.wait_for(declined_shown, within=WAIT)
+    shown = stack.fake.message("C_GENERAL", ts)
+    assert shown is not None and not buttons(shown, ids.CANCEL_ACTION)  # final: no Cancel

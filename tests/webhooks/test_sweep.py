@@ -92,7 +92,7 @@ async def test_an_unconfirmed_submission_is_resolved_once_and_the_booker_told(
     [told] = unresolved_dms(fake)
     text = str(told["blocks"])
     assert "Dishoom &lt;Shoreditch&gt;" in text  # escaped like any venue
-    assert "Wed 25 Jun 2025 at 19:30 for 4" in text
+    assert "Wed 25 Jun 2025 at 19:30 venue time for 4" in text
     assert "/bookable bookings" in text and "contact the venue before booking again" in text
 
     # Resubmitting the same modal still books nothing.

@@ -24,6 +24,7 @@ class User:
     tz: str = "Europe/London"
     tz_offset: int = 0
     is_bot: bool = False
+    phone: str = ""  # as people type it in their Slack profile
 
     @property
     def real_name(self) -> str:
@@ -55,6 +56,7 @@ class User:
                 "display_name": self.name,
                 "display_name_normalized": self.name,
                 "email": self.email,
+                "phone": self.phone,
                 "team": team_id,
             },
         }
@@ -118,7 +120,15 @@ class Channel:
 def seed_users() -> dict[str, User]:
     users = [
         User("U_ALICE", "alice", "Alice", "Example", "alice@example.com"),
-        User("U_BOB", "bob", "Bob", "Admin", "bob@example.com", is_admin=True),
+        User(
+            "U_BOB",
+            "bob",
+            "Bob",
+            "Admin",
+            "bob@example.com",
+            is_admin=True,
+            phone="+44 (0)7700 900-456",
+        ),
         User(
             "U_CAROL",
             "carol",

@@ -15,9 +15,10 @@ from bot.slack.blocks.common import (
     human_date,
     message,
     section,
+    venue_time,
 )
 from bot.slack.mrkdwn import bold, clip, clip_line
-from bot.slack.statuses import is_final, status_line
+from bot.slack.statuses import PENDING, is_final, status_line
 from bot.store.records import BookingRecord
 
 
@@ -30,7 +31,7 @@ def cancel_button(record: BookingRecord, action_id: str = ids.CANCEL_ACTION) -> 
         return None
     question = (
         f"Cancel the booking at {bold(clip_line(record.venue_name, 120))} on "
-        f"{human_date(record.date)} at {clip_line(record.time, 10)}? The venue is told at once."
+        f"{human_date(record.date)} at {venue_time(record.time)}? The venue is told at once."
     )
     return button(
         "Cancel booking",
@@ -64,7 +65,7 @@ def summary(record: BookingRecord) -> str:
     if record.product_name:
         what += " — " + clip_line(record.product_name, 80)
     when = (
-        f"{bold(human_date(record.date))} at {bold(clip_line(record.time, 10))} · "
+        f"{bold(human_date(record.date))} at {bold(venue_time(record.time))} · "
         f"party of {record.party_size}"
     )
     return f"{what}\n{when}"
@@ -75,7 +76,9 @@ def booking_message(record: BookingRecord) -> dict[str, Any]:
     lines = [summary(record), f"Status: {status}"]
     if record.operator_ref:
         lines.append(f"Venue reference: `{clip_line(record.operator_ref, 60)}`")
-    footer = [f"Booked by <@{clip(record.user_id, 40)}> through Bookable"]
+    # An enquiry is no booking until the venue says yes.
+    verb = "Enquiry sent" if record.status == PENDING else "Booked"
+    footer = [f"{verb} by <@{clip(record.user_id, 40)}> through Bookable"]
     if record.venue_group:
         footer.append(clip_line(record.venue_group, 100))
     blocks: list[Any] = [section("\n".join(lines))]
@@ -84,6 +87,20 @@ def booking_message(record: BookingRecord) -> dict[str, Any]:
     blocks.append(context(" · ".join(footer)))
     text = (
         f"Booking at {clip_line(record.venue_name, 100)} on {human_date(record.date)} at "
-        f"{clip_line(record.time, 10)} for {record.party_size}: {status}"
+        f"{venue_time(record.time)} for {record.party_size}: {status}"
     )
     return message(text, blocks)
+
+
+def posted_here_instead(channel_id: str, *, bot_not_in_channel: bool) -> dict[str, Any]:
+    """The booker's DM, under a confirmation that could not go to the search's channel:
+    why, and how to have the next ones posted there."""
+    channel = f"<#{clip(channel_id, 40)}>"
+    if bot_not_in_channel:
+        text = (
+            f":information_source: I sent this here because I'm not a member of {channel}. "
+            f"To get confirmations there, type `/invite @Bookable` in {channel}."
+        )
+    else:
+        text = f":information_source: I sent this here because I can't post in {channel}."
+    return message(text, [context(text)])

@@ -5,7 +5,7 @@ parameter is called `raw`, in which case the helper escapes and clips it itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -110,6 +110,25 @@ def simple_message(escaped: str) -> dict[str, Any]:
 def human_date(on: date) -> str:
     """ "Fri 15 Aug 2025" — unambiguous for UK and US readers alike."""
     return f"{on:%a} {on.day} {on:%b %Y}"
+
+
+def feature_label(raw_feature: str) -> str:
+    """A feature identifier in words, escaped: `dog_friendly` → "dog friendly"."""
+    return clip_line(raw_feature.replace("_", " ").replace("-", " "), 30)
+
+
+def venue_time(raw_time: str) -> str:
+    """A booking's time, escaped: the venue's local wall-clock time, said so, e.g.
+    "19:00 venue time". Never converted: the table is at 19:00 wherever the reader is."""
+    return f"{clip_line(raw_time[:5], 10)} venue time"
+
+
+def moment(at: datetime) -> str:
+    """A point in time that each reader's Slack shows in their own zone ("Today at 7:02 PM");
+    clients that can't render it show the UTC fallback. Naive datetimes are taken as UTC."""
+    utc = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    fallback = utc.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(utc.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 def field_line(label: str, raw_value: str | None, limit: int = 200) -> str:

@@ -24,7 +24,16 @@ from slack_sdk.models.blocks import (
 
 from bot.bookable.models import Availability, NoAvailabilityCode, RequestReason, SlotType, Venue
 from bot.slack import ids
-from bot.slack.blocks.common import actions, button, context, human_date, option, plain, section
+from bot.slack.blocks.common import (
+    actions,
+    button,
+    context,
+    human_date,
+    option,
+    plain,
+    section,
+    venue_time,
+)
 from bot.slack.form import MENU_PREFIX, NAME_MAX, NOTES_MAX, PACKAGE_PREFIX, FormInput
 from bot.slack.ids import ModalMeta, SlotChoice, slot_value
 from bot.slack.mrkdwn import bold, clip, clip_line
@@ -90,6 +99,7 @@ def loading_view(meta: ModalMeta) -> dict[str, Any]:
 
 
 def progress_view(meta: ModalMeta, text: str = "Booking your table…") -> dict[str, Any]:
+    """While Bookable books (or, for an enquiry, passes the enquiry on)."""
     return _view(meta, [section(heading(meta)), context(f":hourglass: {clip(text, 200)}")])
 
 
@@ -242,7 +252,30 @@ def booking_form(meta: ModalMeta, state: FormState) -> dict[str, Any]:
     if preorders is not None:
         blocks.append(preorders)
     blocks.extend(_policy_blocks(state.availability))
-    return _view(meta, _with_field_notices(blocks, state.field_notices), submit="Book")
+    submit = submit_label(state.availability, values.slot)
+    return _view(meta, _with_field_notices(blocks, state.field_notices), submit=submit)
+
+
+SUBMIT_BOOK, SUBMIT_ENQUIRY, SUBMIT_EITHER = "Book", "Send enquiry", "Book or enquire"
+
+
+def submit_label(availability: Availability | None, chosen: str | None) -> str:
+    """Never "Book" for an enquiry: the chosen time's kind when known, else what the
+    offered times are (all enquiries, all bookable, or some of each)."""
+    if chosen:
+        try:
+            kind = ids.SlotChoice.decode(chosen).type
+        except ids.StaleReference:
+            kind = None
+        if kind == SlotType.REQUEST.value:
+            return SUBMIT_ENQUIRY
+        if kind == SlotType.BOOK.value:
+            return SUBMIT_BOOK
+    kinds = {slot.type for slot in availability.times} if availability is not None else set()
+    kinds.discard(SlotType.UNKNOWN)
+    if kinds == {SlotType.REQUEST}:
+        return SUBMIT_ENQUIRY
+    return SUBMIT_EITHER if SlotType.REQUEST in kinds else SUBMIT_BOOK
 
 
 def change_form(meta: ModalMeta, state: FormState) -> dict[str, Any]:
@@ -283,6 +316,7 @@ def _slot_blocks(state: FormState, on: date, party: int, current: Any = None) ->
         options = sorted([current, *listed], key=lambda o: SlotChoice.decode(o.value).time)
         options = options[:MAX_OPTIONS]
     blocks: list[Block] = []
+    slot_notice = state.field_notices.get(ids.SLOT.block_id)
     if options:
         selected = next((o for o in options if o.value == state.values.slot), None)
         times = state.availability.times if state.availability is not None else []
@@ -290,7 +324,7 @@ def _slot_blocks(state: FormState, on: date, party: int, current: Any = None) ->
         blocks.append(
             InputBlock(
                 block_id=ids.SLOT.block_id,
-                label=plain(f"Time on {human_date(on)} for {party}", 100),
+                label=plain(f"Time on {human_date(on)} for {party} (venue's local time)", 100),
                 hint=plain("Enquiry times are requests: the venue confirms later.", 200)
                 if enquiry
                 else None,
@@ -300,11 +334,13 @@ def _slot_blocks(state: FormState, on: date, party: int, current: Any = None) ->
                     options=options,
                     initial_option=selected,
                 ),
+                # With a notice under it ("just taken"), picking a time refreshes the form,
+                # which clears the notice that no longer applies.
+                dispatch_action=bool(slot_notice),
             )
         )
     elif state.availability is not None:
         blocks.append(section(no_availability_text(state.availability)))
-    slot_notice = state.field_notices.get(ids.SLOT.block_id)
     if slot_notice:
         blocks.append(context(":warning: " + slot_notice, block_id=notice_block_id(SLOT)))
     if slot_notice or not options:
@@ -380,7 +416,7 @@ def result_view(meta: ModalMeta, record: BookingRecord, where: str | None) -> di
     title = ":incoming_envelope: Enquiry sent" if pending else ":white_check_mark: Booked"
     lines = [
         bold(title),
-        f"{bold(human_date(record.date))} at {bold(clip_line(record.time, 10))}, "
+        f"{bold(human_date(record.date))} at {bold(venue_time(record.time))}, "
         f"party of {record.party_size}",
     ]
     if pending:

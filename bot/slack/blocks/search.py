@@ -16,9 +16,16 @@ from bot.bookable.models import Venue
 from bot.service.times import VenueTimes, minutes
 from bot.service.venues import venue_key
 from bot.slack import ids
-from bot.slack.blocks.common import BUTTON_TEXT, CONTEXT_TEXT, HEADER_TEXT, human_date, message
+from bot.slack.blocks.common import (
+    BUTTON_TEXT,
+    CONTEXT_TEXT,
+    HEADER_TEXT,
+    feature_label,
+    human_date,
+    message,
+)
 from bot.slack.ids import BookRef, PageRef
-from bot.slack.mrkdwn import bold, clip_line, one_line, shorten
+from bot.slack.mrkdwn import bold, clip_line, cut_at_word, escape, one_line, shorten
 
 # A page stays far below 50 blocks, and below ~10k characters of blocks even for hostile
 # 300-character names (Slack answers msg_blocks_too_long from about 13k).
@@ -90,7 +97,8 @@ def describe_filters(ref: PageRef) -> str:
     return " · ".join(parts) or "all venues"
 
 
-def venue_text(venue: Venue) -> str:
+def venue_text(venue: Venue, *, with_description: bool = True) -> str:
+    """`with_description=False` when an earlier venue of the page showed the same one."""
     lines = [bold(clip_line(venue.name, NAME_LIMIT)) or "_Unnamed venue_"]
     where = [venue.venue_group_name] if venue.venue_group_name else []
     if venue.location:
@@ -100,14 +108,14 @@ def venue_text(venue: Venue) -> str:
     if where:
         lines.append(clip_line(" · ".join(where), LINE_LIMIT))
     if venue.features:
-        shown = " ".join(f"`{clip_line(f, 25)}`" for f in venue.features[:MAX_FEATURES])
+        shown = " · ".join(feature_label(f) for f in venue.features[:MAX_FEATURES])
         more = len(venue.features) - MAX_FEATURES
         lines.append(shown + (f" +{more} more" if more > 0 else ""))
     if len(venue.products) > MAX_PRODUCTS:
         names = ", ".join(p.product_name or "Table" for p in venue.products)
         lines.append(f"{len(venue.products)} options: " + clip_line(names, LINE_LIMIT))
-    if venue.description:
-        lines.append("_" + clip_line(venue.description, DESCRIPTION_LIMIT) + "_")
+    if venue.description and with_description:
+        lines.append("_" + escape(cut_at_word(venue.description, DESCRIPTION_LIMIT)) + "_")
     return "\n".join(lines)
 
 
@@ -232,9 +240,12 @@ def search_results(
         blocks.append(_context(":hourglass: Finding free times…", TIMES_LOADING_BLOCK))
     elif unknown:
         blocks.append(_context(":clock3: " + TIMES_IN_MODAL))
+    described: set[str] = set()
     for venue in shown:
         blocks.append(DIVIDER)
-        blocks.append(_section(venue_text(venue)))
+        description = one_line(venue.description or "")
+        blocks.append(_section(venue_text(venue, with_description=description not in described)))
+        described.add(description)
         found = by_venue.get(id(venue))
         if found is not None and found.known and not found.times:
             blocks.extend(nothing_free(found, ref))

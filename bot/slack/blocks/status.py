@@ -14,7 +14,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from bot.slack.blocks.common import context, human_date, message, section
+from bot.slack.blocks.common import context, human_date, message, moment, section, venue_time
 from bot.slack.mrkdwn import bold, clip_line
 from bot.slack.statuses import status_emoji, status_key, status_label
 
@@ -53,8 +53,7 @@ def _notes(change: StatusChange) -> list[str]:
     if change.late:
         notes.append(LATE_NOTE)
     if change.changed_at is not None:
-        stamp = change.changed_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        notes.append(f"Updated by the venue at {stamp}")
+        notes.append(f"Updated by the venue {moment(change.changed_at)}")
     return notes
 
 
@@ -78,7 +77,7 @@ def _build(
 def _when(date: dt.date, time: str | None, party_size: int | None) -> str:
     parts = [human_date(date)]
     if time:
-        parts.append(clip_line(time[:5], 10))
+        parts.append(venue_time(time))
     if party_size:
         parts.append(f"party of {party_size}")
     return " · ".join(parts)

@@ -9,9 +9,9 @@ from slack_sdk.models.blocks import Block
 
 from bot.slack import ids
 from bot.slack.blocks.common import (
-    SECTION_TEXT,
+    MAX_BLOCKS,
+    button,
     context,
-    lines_within,
     message,
     section,
     simple_message,
@@ -31,11 +31,57 @@ def describe(venue: str | None, group: str | None, status: str | None) -> str:
     return ", ".join(parts) or "every booking"
 
 
-def subscribed(venue: str | None, group: str | None, status: str | None) -> dict[str, Any]:
-    return simple_message(
-        f":bell: This channel now gets booking updates for {describe(venue, group, status)}. "
-        f"`{ids.COMMAND} unsubscribe` with the same filters stops them."
+MATCHES_NAMED = 5
+LISTED = MAX_BLOCKS - 2  # the title and the "…and N more" line
+
+
+def _matches(names: Sequence[str]) -> str:
+    shown = ", ".join(bold(clip_line(name, 80)) for name in names[:MATCHES_NAMED])
+    more = len(names) - MATCHES_NAMED
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def subscribed(
+    venue: str | None,
+    group: str | None,
+    status: str | None,
+    matches: Sequence[str] = (),
+    *,
+    already: bool = False,
+) -> dict[str, Any]:
+    """The subscriber's own answer; `matches`: the venues a `venue:` filter matches now."""
+    what = describe(venue, group, status)
+    first = (
+        f":bell: This channel already gets booking updates for {what}."
+        if already
+        else f":bell: This channel now gets booking updates for {what}."
     )
+    lines = [first]
+    if matches:
+        lines.append(f"Matching venues: {_matches(matches)}.")
+    lines.append(f"`{ids.COMMAND} subscriptions` lists them, with Unsubscribe buttons.")
+    return simple_message("\n".join(lines))
+
+
+def no_venue_matches(venue: str) -> dict[str, Any]:
+    name = clip_line(venue, 100)
+    return simple_message(
+        f"No venue's name contains “{name}”, so nothing would be posted. "
+        f"Check the name with `{ids.COMMAND} search {name}`."
+    )
+
+
+def announcement(
+    user_id: str, *, added: bool, venue: str | None, group: str | None, status: str | None
+) -> dict[str, Any]:
+    """Posted in the channel, for everyone: who changed its subscriptions, and how."""
+    who = f"<@{clip_line(user_id, 40)}>"
+    what = describe(venue, group, status)
+    if added:
+        text = f":bell: {who} subscribed this channel to booking updates for {what}."
+    else:
+        text = f":no_bell: {who} unsubscribed this channel from booking updates for {what}."
+    return message(text, [section(text), context(f"`{ids.COMMAND} subscriptions` lists them.")])
 
 
 def unsubscribed(
@@ -51,22 +97,34 @@ def unsubscribed(
     return simple_message(f":no_bell: Removed {removed} {plural} ({what}).")
 
 
-def subscription_list(subscriptions: Sequence[Subscription]) -> dict[str, Any]:
+def subscription_list(
+    subscriptions: Sequence[Subscription], *, notice: str | None = None
+) -> dict[str, Any]:
+    """Each subscription with its Unsubscribe button; `notice` (escaped) goes on top."""
+    top = [section(notice)] if notice else []
     if not subscriptions:
-        return simple_message(
+        text = (
             "This channel has no booking-update subscriptions. "
             f"Add one with `{ids.COMMAND} subscribe venue:<name>`."
         )
-    lines = [
-        f"• {describe(s.venue, s.group, s.status)} — added by <@{clip_line(s.created_by, 40)}>"
-        for s in subscriptions
-    ]
-    title = "*Booking updates posted in this channel*"
-    shown = lines_within([title, *lines], SECTION_TEXT)
-    blocks: list[Block] = [section("\n".join(shown))]
-    if len(shown) - 1 < len(lines):
-        blocks.append(context(f"…and {len(lines) - len(shown) + 1} more."))
+        return message(text, [*top, section(text)])
+    blocks: list[Block] = [*top, section("*Booking updates posted in this channel*")]
+    for index, subscription in enumerate(subscriptions[: LISTED - len(top)]):
+        line = (
+            f"• {describe(subscription.venue, subscription.group, subscription.status)} — "
+            f"added by <@{clip_line(subscription.created_by, 40)}>"
+        )
+        blocks.append(section(line, accessory=unsubscribe_button(subscription, index)))
+    hidden = len(subscriptions) - (len(blocks) - len(top) - 1)
+    if hidden > 0:
+        blocks.append(context(f"…and {hidden} more."))
     return message(f"{len(subscriptions)} subscriptions in this channel", blocks)
+
+
+def unsubscribe_button(subscription: Subscription, index: int) -> Any:
+    return button(
+        "Unsubscribe", f"{ids.UNSUBSCRIBE_ACTION}:{index}", str(subscription.id), style="danger"
+    )
 
 
 def not_a_member() -> dict[str, Any]:

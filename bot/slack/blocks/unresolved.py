@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.slack.blocks.common import human_date, message, section
+from bot.slack.blocks.common import human_date, message, section, venue_time
 from bot.slack.mrkdwn import bold, clip_line
 
 NAME_LIMIT = 150
@@ -16,7 +16,7 @@ def unresolved_message(
 ) -> dict[str, Any]:
     """Plain words: what we don't know, where to check, and not to book again blindly."""
     venue = clip_line(venue_name, NAME_LIMIT) or "the venue"
-    when = f"on {human_date(date)} at {clip_line(time[:5], 10)} for {party_size}"
+    when = f"on {human_date(date)} at {venue_time(time)} for {party_size}"
     text = (
         f":grey_question: I couldn't confirm whether your booking at {bold(venue)} {when} "
         "went through: Bookable never told me. Please check your email for a message from "

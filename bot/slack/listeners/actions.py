@@ -1,5 +1,5 @@
 """Buttons and inputs: paging, Book (opens the modal), date/party changes, Cancel (in
-messages, `/bookable bookings` and the Home tab)."""
+messages, `/bookable bookings` and the Home tab), Unsubscribe."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from bot.slack.listeners.shared import (
     user_of,
 )
 from bot.slack.mrkdwn import bold, clip_line
+from bot.slack.subscribing import Asker, unsubscribe_one
 from bot.slack.table_search import run_search
 
 
@@ -80,6 +81,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
 
     @app.action(ids.DATE.action_id)
     @app.action(ids.PARTY.action_id)
+    @app.action(ids.SLOT.action_id)  # dispatched only to clear a stale notice under it
     @app.action(ids.RELOAD_TIMES_ACTION)
     async def refresh_times(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         # No response_url in a modal: when busy, the times just stay (Reload times retries).
@@ -146,3 +148,23 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         """The clicker's Home tab again, as it was paged, with `notice` at the top."""
         ref = home_ref_of(body) or HomeRef()
         await shared.home.publish(team_of(body), user_of(body), ref, notice=notice)
+
+    @app.action(ids.UNSUBSCRIBE_PATTERN)
+    async def unsubscribe(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
+    ) -> None:
+        await shared.hand_off(
+            ack, "unsubscribe", lambda: _unsubscribe(body, client, respond), respond
+        )
+
+    async def _unsubscribe(body: dict[str, Any], client: AsyncWebClient, respond: Respond) -> None:
+        try:
+            channel = channel_of(body)
+            if channel is None:
+                raise StaleReference("unsubscribe button outside a channel")
+            asker = Asker(team_of(body), channel, user_of(body))
+            value = str(_action(body).get("value") or "")
+            answer = await unsubscribe_one(ctx.store, client, asker, value)
+            await tell(respond, answer, replace=True)
+        except Exception as error:
+            await report_failure(error, respond, "unsubscribing")

@@ -24,17 +24,16 @@ from bot.slack.listeners.shared import (
     report_failure,
     tell,
 )
-from bot.slack.membership import membership_problem
 from bot.slack.parsing import (
     Help,
     ListSubscriptions,
     MyBookings,
     Search,
     Subscribe,
-    SubscriptionFilter,
     Unsubscribe,
     parse_command,
 )
+from bot.slack.subscribing import Asker, subscribe, unsubscribe
 from bot.slack.users import today_in
 
 
@@ -46,7 +45,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         # UTC is good enough to tell commands apart; a search is re-read in the user's zone.
         parsed = parse_command(command.get("text", ""), today=datetime.now(UTC).date())
         if isinstance(parsed, Help):
-            await ack(response_type="ephemeral", **help_message(parsed.problem))
+            await ack(response_type="ephemeral", **help_message(parsed.problem, parsed.example))
             return
         what = f"/bookable {type(parsed).__name__}"
 
@@ -75,12 +74,14 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         elif isinstance(parsed, ListSubscriptions):
             subscriptions = await ctx.store.list_subscriptions(team, channel)
             await tell(respond, subscription_blocks.subscription_list(subscriptions))
-        elif isinstance(parsed, Subscribe | Unsubscribe):
-            refusal = await membership_problem(client, channel, user)
-            if refusal is not None:
-                await tell(respond, refusal)
-                return
-            await tell(respond, await _change_subscription(parsed, team, channel, user))
+        elif isinstance(parsed, Subscribe):
+            asker = Asker(team, channel, user)
+            await tell(
+                respond, await subscribe(ctx.store, ctx.booking, client, asker, parsed.filters)
+            )
+        elif isinstance(parsed, Unsubscribe):
+            asker = Asker(team, channel, user)
+            await tell(respond, await unsubscribe(ctx.store, client, asker, parsed.filters))
 
     async def _search(
         command: dict[str, Any], user: str, respond: Respond, client: AsyncWebClient
@@ -89,7 +90,8 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         today = today_in(profile.tz if profile else None)
         parsed = parse_command(command.get("text", ""), today=today)
         if not isinstance(parsed, Search):  # e.g. "today" in the user's zone is a new day
-            await tell(respond, help_message(getattr(parsed, "problem", None)), replace=True)
+            problem, example = getattr(parsed, "problem", None), getattr(parsed, "example", None)
+            await tell(respond, help_message(problem, example), replace=True)
             return
         ref = _page_ref(parsed)
         result = await ctx.booking.search(
@@ -97,20 +99,6 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         )
         ref = PageRef(**{**ref.__dict__, "by_description": result.matched_description})
         await show_results(ctx, respond, result, ref)
-
-    async def _change_subscription(
-        parsed: Subscribe | Unsubscribe, team: str, channel: str, user: str
-    ) -> dict[str, Any]:
-        f: SubscriptionFilter = parsed.filters
-        if isinstance(parsed, Subscribe):
-            await ctx.store.add_subscription(
-                team, channel, created_by=user, venue=f.venue, group=f.group, status=f.status
-            )
-            return subscription_blocks.subscribed(f.venue, f.group, f.status)
-        removed = await ctx.store.remove_subscriptions(
-            team, channel, venue=f.venue, group=f.group, status=f.status
-        )
-        return subscription_blocks.unsubscribed(removed, f.venue, f.group, f.status)
 
 
 def _page_ref(search: Search) -> PageRef:

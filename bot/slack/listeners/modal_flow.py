@@ -15,7 +15,7 @@ from bot.context import AppContext
 from bot.slack import ids
 from bot.slack.blocks.common import human_date
 from bot.slack.blocks.modal import FormState, booking_form, change_form, message_view
-from bot.slack.form import FormInput
+from bot.slack.form import FormInput, profile_phone
 from bot.slack.ids import ModalMeta, slot_value
 from bot.slack.listeners.shared import Shared, failure_text, log
 from bot.slack.parsing import MAX_PARTY, MIN_PARTY
@@ -130,6 +130,7 @@ def default_values(meta: ModalMeta, today: date, profile: Any) -> FormInput:
         first_name=getattr(profile, "first_name", "") or "",
         last_name=getattr(profile, "last_name", "") or "",
         email=getattr(profile, "email", "") or "",
+        phone=profile_phone(getattr(profile, "phone", "") or ""),
     )
 
 

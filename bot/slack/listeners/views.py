@@ -20,7 +20,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bookable.errors import BookableError
-from bot.bookable.models import BookingRequest
+from bot.bookable.models import BookingRequest, SlotType
 from bot.context import AppContext
 from bot.service.booking import BookingContext, CreateOutcome
 from bot.slack import ids
@@ -62,6 +62,12 @@ def unconfirmed_text(meta: ModalMeta) -> str:
         f"post the confirmation {where}. Please wait for it before booking this again; "
         "if I can't find out, I'll tell you what to check."
     )
+
+
+def progress_text(request: BookingRequest) -> str:
+    if request.type is SlotType.REQUEST:
+        return "Sending your enquiry to the venue…"
+    return "Booking your table…"
 
 
 def confirmation_text(record: BookingRecord, *, already: bool) -> str:
@@ -124,7 +130,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             await ack(response_action="errors", errors={_busy_block(present): BUSY_TEXT})
             return
         shared.views.begin(view_id)  # a refresh still in flight must not bring the form back
-        await ack(response_action="update", view=progress_view(meta))
+        await ack(response_action="update", view=progress_view(meta, progress_text(request)))
 
     async def _book(
         client: AsyncWebClient,

@@ -281,7 +281,10 @@ function renderModalRegion() {
       values: changed,
       errors,
       container: { view_id: view.id },
-      onValue: (blockId, actionId, value) => ((changed[blockId] ??= {})[actionId] = value),
+      onValue: (blockId, actionId, value) => {
+        (changed[blockId] ??= {})[actionId] = value;
+        if (errors[blockId]) clearFieldError(view.id, blockId);
+      },
       onAction: (action) => send("/api/action", { user: state.user, view_id: view.id, values: collectValues(view, changed), action }),
     });
     const onSubmit = async () => {
@@ -297,6 +300,16 @@ function renderModalRegion() {
     $("modal-root").replaceChildren(renderModal(view, { ctx, onSubmit, onClose, busy: state.submitting }));
     if (focused) document.getElementById(focused)?.focus(); // an update keeps the cursor in place
   });
+}
+
+// A field's error goes once its value changes (the next submit checks it again), without
+// redrawing the modal under the cursor.
+function clearFieldError(viewId, blockId) {
+  delete state.errors[viewId]?.[blockId];
+  const box = document.querySelector(`#modal-root .block.input[data-block-id="${CSS.escape(blockId)}"]`);
+  box?.classList.remove("has-error");
+  box?.querySelector(".field-error")?.remove();
+  box?.querySelector(".hint")?.removeAttribute("hidden");
 }
 
 // --- start -------------------------------------------------------------------------------

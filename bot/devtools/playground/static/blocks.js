@@ -65,7 +65,8 @@ function renderInput(block, blockId, ctx) {
       block.optional && h("span", { class: "optional" }, " (optional)")),
     field,
     error && h("div", { class: "field-error", role: "alert" }, error),
-    block.hint && h("div", { class: "hint" }, renderText(block.hint, ctx)),
+    // As in Slack, an error takes the hint's place (the two never repeat each other).
+    block.hint && h("div", { class: "hint", hidden: Boolean(error) }, renderText(block.hint, ctx)),
   );
 }
 

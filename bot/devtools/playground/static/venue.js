@@ -9,7 +9,9 @@ const ACTIONS = [
   { status: "cancelled", label: "Cancel", style: "danger" },
   { status: "no_show", label: "No-show", style: "" },
 ];
-const FINAL = new Set(["cancelled", "declined", "no_show", "completed"]);
+// Final statuses, in both vocabularies: the Bookings API says Lost for a no-show and
+// Cancelled for a decline, Deleted for a removed booking.
+const FINAL = new Set(["cancelled", "declined", "no_show", "completed", "lost", "deleted"]);
 
 // bookings: [{id, reference, status, venue, where, guest, partySize, date, time}]
 export function renderVenueConsole(bookings, { onStatus, busy, error }) {
