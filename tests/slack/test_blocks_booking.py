@@ -111,6 +111,7 @@ def test_my_bookings_say_when_each_was_made_in_the_readers_zone() -> None:
     made = dt.datetime(2030, 8, 1, 12, 0, tzinfo=dt.UTC)
     listed = my_bookings([make_record(created_at=made), make_record(booking_id="29|CO|x")])
     assert_valid_message(listed)
-    first, second = (b["text"]["text"] for b in listed["blocks"] if b.get("accessory"))
+    sections = [b["text"]["text"] for b in listed["blocks"] if b["type"] == "section"]
+    first, second = (s for s in sections if "venue time" in s)
     assert f"made <!date^{int(made.timestamp())}^" in first and "made" not in second
     assert "19:00 venue time" in first
