@@ -43,6 +43,7 @@ from bot.bookable.models import (
     VenueQuery,
     WebhookRegistration,
 )
+from bot.bookable.pools import SpreadTransport
 from bot.bookable.responses import (
     explicit_retryable,
     json_object,
@@ -137,16 +138,17 @@ class BookableClient:
         auth_url: str,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> BookableClient:
+        # Keep every pooled connection (httpx keeps 20 idle by default): the follow-up
+        # workers call Bookable concurrently and would otherwise reconnect each time.
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
         http = httpx.AsyncClient(
             base_url=api_url,
             timeout=httpx.Timeout(
                 settings.bookable_timeout, connect=settings.bookable_connect_timeout
             ),
-            transport=transport,
+            transport=transport or SpreadTransport(limits),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            # Keep every pooled connection (httpx keeps 20 idle by default): the follow-up
-            # workers call Bookable concurrently and would otherwise reconnect each time.
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
+            limits=limits,
         )
         tokens = TokenProvider(
             http=http,
