@@ -308,8 +308,10 @@ def _efficiency_metric(details: dict[str, Any]) -> Metric:
         about = f"previous main not measured: {previous.get('error', 'step not run')}"
     else:
         about = (
-            f"baseline: main at {previous['commit']} (when issue 10 was filed) on the same "
-            f"step, {previous['searches_completed']} of {previous['searches_sent']} delivered"
+            f"baseline: main at {previous['commit']}"
+            + (" (when issue 10 was filed)" if previous["commit"] == baseline.PREVIOUS_MAIN else "")
+            + f" on the same step, {previous['searches_completed']} of "
+            f"{previous['searches_sent']} delivered"
             + ("" if previous["follow_ups_settled"] else ", still working when we stopped")
         )
     return Metric(

@@ -28,7 +28,8 @@ class SpreadTransport(httpx.AsyncBaseTransport):
             max_keepalive_connections=math.ceil(keep / pools) if keep is not None else None,
             keepalive_expiry=limits.keepalive_expiry,
         )
-        self._pools = [httpx.AsyncHTTPTransport(limits=each) for _ in range(pools)]
+        tls = httpx.create_ssl_context()  # one for all: each takes ~30 ms to load the CAs
+        self._pools = [httpx.AsyncHTTPTransport(verify=tls, limits=each) for _ in range(pools)]
         self._in_flight = [0] * pools
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -45,6 +46,11 @@ class SpreadTransport(httpx.AsyncBaseTransport):
         # The connection stays taken until the body is read or closed.
         response.stream = _Released(response.stream, lambda: self._release(index))
         return response
+
+    @property
+    def in_flight(self) -> tuple[int, ...]:
+        """Requests holding a connection, per pool."""
+        return tuple(self._in_flight)
 
     def _release(self, index: int) -> None:
         self._in_flight[index] -= 1
