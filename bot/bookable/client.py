@@ -138,9 +138,10 @@ class BookableClient:
         auth_url: str,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> BookableClient:
-        # Keep every pooled connection (httpx keeps 20 idle by default): the follow-up
-        # workers call Bookable concurrently and would otherwise reconnect each time.
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        # A connection for each follow-up worker (they call Bookable concurrently), all
+        # kept (httpx keeps 20 idle by default): fewer would make workers queue or reconnect.
+        connections = max(100, settings.followup_workers)
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         http = httpx.AsyncClient(
             base_url=api_url,
             timeout=httpx.Timeout(

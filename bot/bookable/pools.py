@@ -4,9 +4,9 @@ httpcore's pool re-examines every connection, and for each idle one counts all o
 again, whenever a request starts or its response is closed (O(n²) per request: encode/
 httpcore#1035, still in httpcore 1.0.9). With the 100 connections the follow-up workers
 need (100 concurrent Bookable calls), that bookkeeping was a quarter of the app's CPU
-under load (`bench/README.md`, Profile). Ten pools of ten cost about a tenth per pass,
-and each request goes to the pool with the fewest requests in flight, so no request waits
-for a connection while another pool has one free.
+under load (`bench/README.md`, Profile). Pools of ten cost about a tenth per pass, and
+each request goes to the pool with the fewest requests in flight, so no request waits for
+a connection while another pool has one free.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import httpx
 
 
 class SpreadTransport(httpx.AsyncBaseTransport):
-    def __init__(self, limits: httpx.Limits, *, pools: int = 10) -> None:
+    def __init__(self, limits: httpx.Limits, *, per_pool: int = 10) -> None:
         if limits.max_connections is None:
             raise ValueError("SpreadTransport needs a connection limit to spread")
-        pools = max(1, min(pools, limits.max_connections))
+        pools = math.ceil(limits.max_connections / max(1, per_pool))
         keep = limits.max_keepalive_connections
         each = httpx.Limits(
             max_connections=math.ceil(limits.max_connections / pools),

@@ -59,7 +59,7 @@ async def _until(condition: object, *, within: float = 5.0) -> None:
 async def test_requests_spread_evenly_and_give_their_slots_back(held: tuple[Held, str]) -> None:
     server, url = held
     server.release.clear()
-    transport = SpreadTransport(LIMITS, pools=4)
+    transport = SpreadTransport(LIMITS, per_pool=2)
     async with httpx.AsyncClient(transport=transport, base_url=url) as client:
         calls = [asyncio.create_task(client.get("/hold")) for _ in range(8)]
         await _until(lambda: sum(transport.in_flight) == 8)
@@ -71,7 +71,7 @@ async def test_requests_spread_evenly_and_give_their_slots_back(held: tuple[Held
 
 
 async def test_a_failed_request_gives_its_slot_back() -> None:
-    transport = SpreadTransport(LIMITS, pools=4)
+    transport = SpreadTransport(LIMITS, per_pool=2)
     nobody = f"http://127.0.0.1:{free_port()}"
     async with httpx.AsyncClient(transport=transport, base_url=nobody) as client:
         with pytest.raises(httpx.ConnectError):
@@ -81,7 +81,7 @@ async def test_a_failed_request_gives_its_slot_back() -> None:
 
 async def test_a_stream_closed_half_read_gives_its_slot_back(held: tuple[Held, str]) -> None:
     _, url = held
-    transport = SpreadTransport(LIMITS, pools=2)
+    transport = SpreadTransport(LIMITS, per_pool=4)
     async with httpx.AsyncClient(transport=transport, base_url=url) as client:
         async with client.stream("GET", "/stream") as answer:
             async for _ in answer.aiter_bytes():
@@ -92,6 +92,7 @@ async def test_a_stream_closed_half_read_gives_its_slot_back(held: tuple[Held, s
     assert transport.in_flight == (0, 0)
 
 
-def test_a_pool_count_above_the_connection_limit_is_capped() -> None:
-    transport = SpreadTransport(httpx.Limits(max_connections=3), pools=10)
-    assert transport.in_flight == (0, 0, 0)
+def test_pools_hold_at_most_per_pool_connections() -> None:
+    assert len(SpreadTransport(httpx.Limits(max_connections=100)).in_flight) == 10
+    assert len(SpreadTransport(httpx.Limits(max_connections=25)).in_flight) == 3
+    assert len(SpreadTransport(httpx.Limits(max_connections=3)).in_flight) == 1
