@@ -14,6 +14,7 @@ import json
 import logging
 import random
 import time
+import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -147,7 +148,7 @@ class BookableClient:
             timeout=httpx.Timeout(
                 settings.bookable_timeout, connect=settings.bookable_connect_timeout
             ),
-            transport=transport or SpreadTransport(limits),
+            transport=transport or _spread_unless_proxied(limits),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             limits=limits,
         )
@@ -446,3 +447,12 @@ def _patch_op(op: PatchOp) -> dict[str, Any]:
     if op.op == "remove" and body.get("value") is None:
         body.pop("value", None)  # RFC 6902: remove takes no value
     return body
+
+
+def _spread_unless_proxied(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
+    """`SpreadTransport`, unless the environment names a proxy: then httpx's own transport
+    (None), which honours it (a transport given to httpx disables its proxy settings)."""
+    proxies = urllib.request.getproxies()
+    if any(proxies.get(scheme) for scheme in ("http", "https", "all")):
+        return None
+    return SpreadTransport(limits)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, StreamingResponse
 from starlette.routing import Route
 
+from bot.bookable.client import _spread_unless_proxied
 from bot.bookable.pools import SpreadTransport
 from bot.devtools.serving import BackgroundServer, free_port
 
@@ -96,3 +97,14 @@ def test_pools_hold_at_most_per_pool_connections() -> None:
     assert len(SpreadTransport(httpx.Limits(max_connections=100)).in_flight) == 10
     assert len(SpreadTransport(httpx.Limits(max_connections=25)).in_flight) == 3
     assert len(SpreadTransport(httpx.Limits(max_connections=3)).in_flight) == 1
+
+
+def test_a_proxy_in_the_environment_keeps_httpx_own_transport(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for scheme in ("http", "https", "all"):
+        monkeypatch.delenv(f"{scheme}_proxy", raising=False)
+        monkeypatch.delenv(f"{scheme.upper()}_PROXY", raising=False)
+    assert isinstance(_spread_unless_proxied(LIMITS), SpreadTransport)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    assert _spread_unless_proxied(LIMITS) is None  # httpx's transport, which uses the proxy
