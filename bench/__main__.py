@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType, ModuleType
 
 from bench import postgres
+from bench.baseline import PREVIOUS_MAIN
 from bench.context import BenchContext
 from bench.controls import FakeSlackControl, SandboxControl
 from bench.harness import Harness, RssSampler
@@ -52,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         "--only", nargs="+", choices=sorted(SCENARIOS), help="run only these scenarios"
     )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="results JSON path")
+    parser.add_argument(
+        "--previous-main",
+        default=PREVIOUS_MAIN,
+        metavar="COMMIT",
+        help="the older main to compare searches per CPU-second with (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     chosen = [SCENARIOS[name] for name in (args.only or SCENARIOS)]
     with _terminate_cleanly(), tempfile.TemporaryDirectory(prefix="bookable-bench-") as tmp:
@@ -59,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         harness = Harness(Path(tmp), rss)
         started = time.monotonic()
         try:
-            results = asyncio.run(_run_all(chosen, harness, quick=args.quick))
+            results = asyncio.run(
+                _run_all(chosen, harness, quick=args.quick, previous_main=args.previous_main)
+            )
         except KeyboardInterrupt:
             print("interrupted: no results written", file=sys.stderr)
             return 130
@@ -75,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _run_all(
-    scenarios: list[ModuleType], harness: Harness, *, quick: bool
+    scenarios: list[ModuleType], harness: Harness, *, quick: bool, previous_main: str
 ) -> list[ScenarioResult]:
     url = postgres.configured_url()
     has_postgres = await postgres.available(url)
@@ -91,7 +100,7 @@ async def _run_all(
     ):
         ctx = BenchContext(
             quick, harness, session, harness.workdir, url if has_postgres else None,
-            sandbox, fake, sandbox_ctl, fake_ctl,
+            sandbox, fake, sandbox_ctl, fake_ctl, previous_main=previous_main,
         )  # fmt: skip
         if not has_postgres:
             ctx.say("Postgres does not answer: the Postgres ingest figure is skipped")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.baseline import PREVIOUS_MAIN
 from bench.controls import FakeSlackControl, SandboxControl
 from bench.cpu import CpuMeter
 from bench.harness import Harness, Service
@@ -30,6 +31,7 @@ class BenchContext:
     sandbox_ctl: SandboxControl
     fake_ctl: FakeSlackControl
     started: float = field(default_factory=time.monotonic)
+    previous_main: str = PREVIOUS_MAIN  # the commit "today's main" in issue 10 means
 
     def say(self, message: str) -> None:
         """Progress on stderr; the table goes to stdout."""

@@ -114,12 +114,15 @@ class RssSampler:
                 peak.samples += 1
 
 
-def _clean_env(extra: dict[str, str]) -> dict[str, str]:
+def _clean_env(extra: dict[str, str], *, checkout: Path | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(_SCRUBBED_PREFIXES)}
     env.update(extra)
     env["PYTHONUNBUFFERED"] = "1"
-    # `bench` is not installed: the helper servers import it from the repository.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_repo_root(), os.environ.get("PYTHONPATH")]))
+    # `bench` is not installed: the helper servers import it from the repository. An older
+    # checkout's `bot` comes first, ahead of this one's (and of the editable install).
+    first = [str(checkout)] if checkout else []
+    paths = [*first, _repo_root(), os.environ.get("PYTHONPATH")]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
     return env
 
 
@@ -162,9 +165,10 @@ class Harness:
         env: dict[str, str] | None = None,
         health_path: str = "/healthz",
         watch_memory: bool = False,
+        checkout: Path | None = None,
     ) -> Service:
         log_path = self.workdir / f"{name}-{port}.log"
-        process = _spawn(argv, self.workdir, _clean_env(env or {}), log_path)
+        process = _spawn(argv, self.workdir, _clean_env(env or {}, checkout=checkout), log_path)
         service = Service(name, f"http://{HOST}:{port}", process, log_path)
         self.services.append(service)
         if watch_memory:
@@ -224,9 +228,12 @@ class Harness:
         env: dict[str, str] | None = None,
         workers: int = 1,
         label: str = "app",
+        checkout: Path | None = None,
     ) -> Service:
         """`bookable-bot serve --workers N` as an operator would run it against Bookable's
-        sandbox; `label` names its memory peak."""
+        sandbox; `label` names its memory peak. With `checkout` (a directory holding an
+        older commit's `bot/`), that version's `serve` runs instead, on one worker (older
+        versions have no `--workers`)."""
         port = free_port(HOST)
         app_env = {
             "SLACK_BOT_TOKEN": SLACK_BOT_TOKEN,
@@ -244,9 +251,13 @@ class Harness:
             "LOG_LEVEL": "WARNING",
             **(env or {}),
         }
-        argv = [*_bookable_bot(), "serve", "--host", HOST, "--port", str(port)]
-        argv += ["--workers", str(workers)]
-        return await self.start(label, argv, port, env=app_env, watch_memory=True)
+        argv = [sys.executable, "-m", "bot"] if checkout else _bookable_bot()
+        argv += ["serve", "--host", HOST, "--port", str(port)]
+        if checkout is None:
+            argv += ["--workers", str(workers)]
+        return await self.start(
+            label, argv, port, env=app_env, watch_memory=True, checkout=checkout
+        )
 
     async def start_bare_app(self, *, fake_slack: Service) -> Service:
         port = free_port(HOST)

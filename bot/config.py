@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     # Follow-up work after an ack: this many concurrent workers, and at most this many
     # jobs waiting; past that, people are told "busy" (docs/architecture.md, Listeners).
     # Workers mostly wait on Bookable: they finish about workers / Bookable latency jobs a
-    # second. 100 matches httpx's default pool of 100 connections to Bookable.
+    # second. The Bookable client keeps a connection for each (at least 100).
     followup_workers: Annotated[int, Field(ge=1, le=1000)] = 100
     followup_queue_size: Annotated[int, Field(ge=1)] = 500
 

@@ -14,6 +14,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from bench import baseline
 from bench.context import BenchContext
 from bench.delivery import delivered_searches, shed_total, wait_settled
 from bench.harness import Service
@@ -88,6 +89,10 @@ async def run(ctx: BenchContext) -> ScenarioResult:
                 },
             }
             result.metrics += _rate_metrics(rate, ours_run, bare_run, ours_cpu, work)
+            if rate == EFFICIENCY_RATE:
+                result.details["previous main"] = await _previous_main(
+                    ctx, users, book, rate, count
+                )
         result.metrics.append(_efficiency_metric(result.details))
 
         pool_size = int(1000 * saturation_seconds)
@@ -124,6 +129,48 @@ async def run(ctx: BenchContext) -> ScenarioResult:
         return result
     finally:
         ctx.harness.stop(bare)
+
+
+async def _previous_main(
+    ctx: BenchContext,
+    users: list[str],
+    book: tuple[dict[str, Any], dict[str, Any]],
+    rate: int,
+    count: int,
+) -> dict[str, Any]:
+    """The same step against main as it was when issue 10 was filed (`bench.baseline`):
+    fresh response URLs and trigger ids, the same mix of searches and Book clicks."""
+    commit = ctx.previous_main
+    try:
+        checkout = baseline.export(commit, ctx.workdir)
+    except RuntimeError as error:
+        ctx.say(f"ack: previous main not measured: {error}")
+        return {"commit": commit, "error": str(error)[:300]}
+    minted = await mint(ctx.fake_ctl, users, count // USERS + 1, message_ts=book[1]["ts"])
+    signed = TrafficBuilder().mix(count, users, minted, book)
+    ctx.say(f"ack: {rate}/s, previous main ({commit})")
+    app = await ctx.harness.start_app(
+        sandbox=ctx.sandbox, fake_slack=ctx.fake, database_url=ctx.sqlite_url(f"old-{commit}"),
+        label="previous-main", checkout=checkout,
+    )  # fmt: skip
+    try:
+        since = await ctx.fake_ctl.call_index()
+        meter = ctx.cpu_meter(app)
+        run = await open_loop(ctx.session, to_target(signed, _events(app)), rate)
+        # Its first search waits for a token and then for the search (2 s each), with no
+        # Slack call in between: a longer quiet than ours needs.
+        settled = await wait_settled(ctx.fake_ctl, quiet=SETTLE_SECONDS + SANDBOX_LATENCY_MS / 1000)
+        cpu = meter.stop()
+        work = _Work(
+            shed=None,
+            completed=await delivered_searches(ctx.fake_ctl, since),
+            searches=sum(1 for request in signed if b"command=" in request.body),
+            cpu_seconds=cpu[app.name],
+            settled=settled,
+        )
+    finally:
+        ctx.harness.stop(app)
+    return {"commit": commit, **_summary(run), "cpu_seconds": cpu, **work.summary()}
 
 
 def _throughput(run: LoadResult) -> float:
@@ -255,15 +302,26 @@ def _efficiency_metric(details: dict[str, Any]) -> Metric:
         for rate, value in figures.items()
         if rate != EFFICIENCY_RATE
     )
+    previous = details.get("previous main", {})
+    ours, theirs = figures.get(EFFICIENCY_RATE), previous.get("completed_searches_per_cpu_second")
+    if "error" in previous or not previous:
+        about = f"previous main not measured: {previous.get('error', 'step not run')}"
+    else:
+        about = (
+            f"baseline: main at {previous['commit']}"
+            + (" (when issue 10 was filed)" if previous["commit"] == baseline.PREVIOUS_MAIN else "")
+            + f" on the same step, {previous['searches_completed']} of "
+            f"{previous['searches_sent']} delivered"
+            + ("" if previous["follow_ups_settled"] else ", still working when we stopped")
+        )
     return Metric(
         f"completed searches per CPU-second @{EFFICIENCY_RATE}/s",
-        figures.get(EFFICIENCY_RATE),
-        None,
+        ours,
+        theirs,
         "/s",
         ">= 2x previous main",
-        None,
+        ours / theirs >= 2 if ours is not None and theirs else None,
         f"{at.get('searches_completed', 0)} of {at.get('searches_sent', 0)} searches' results "
         "delivered by response_url, over the app's CPU seconds from the step's start until its "
-        f"follow-ups were done; other rates {others}; baseline n/a (new row): the previous "
-        "results.json counted no delivered searches",
+        f"follow-ups were done; other rates {others}; {about}",
     )

@@ -14,6 +14,7 @@ import json
 import logging
 import random
 import time
+import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from bot.bookable.models import (
     VenueQuery,
     WebhookRegistration,
 )
+from bot.bookable.pools import SpreadTransport
 from bot.bookable.responses import (
     explicit_retryable,
     json_object,
@@ -139,16 +141,18 @@ class BookableClient:
         auth_url: str,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> BookableClient:
+        # A connection for each follow-up worker (they call Bookable concurrently), all
+        # kept (httpx keeps 20 idle by default): fewer would make workers queue or reconnect.
+        connections = max(100, settings.followup_workers)
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         http = httpx.AsyncClient(
             base_url=api_url,
             timeout=httpx.Timeout(
                 settings.bookable_timeout, connect=settings.bookable_connect_timeout
             ),
-            transport=transport,
+            transport=transport or _spread_unless_proxied(limits),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            # Keep every pooled connection (httpx keeps 20 idle by default): the follow-up
-            # workers call Bookable concurrently and would otherwise reconnect each time.
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
+            limits=limits,
         )
         tokens = TokenProvider(
             http=http,
@@ -454,3 +458,12 @@ def _patch_op(op: PatchOp) -> dict[str, Any]:
     if op.op == "remove" and body.get("value") is None:
         body.pop("value", None)  # RFC 6902: remove takes no value
     return body
+
+
+def _spread_unless_proxied(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
+    """`SpreadTransport`, unless the environment names a proxy: then httpx's own transport
+    (None), which honours it (a transport given to httpx disables its proxy settings)."""
+    proxies = urllib.request.getproxies()
+    if any(proxies.get(scheme) for scheme in ("http", "https", "all")):
+        return None
+    return SpreadTransport(limits)
