@@ -64,6 +64,8 @@ from bot.slack.errors import (
 from bot.store.records import submission_of
 
 if TYPE_CHECKING:
+    from bot.service.calendar import Calendar, CalendarLinks
+    from bot.service.reminders import Reminders
     from bot.service.venues import VenueDirectory
     from bot.store import BookingRecord, OutboxJob, Store
 
@@ -134,9 +136,13 @@ class StatusDelivery:
         stopping: asyncio.Event,
         venues: VenueDirectory | None = None,
         unconfirmed_after: dt.timedelta,
+        reminders: Reminders,
+        calendar: Calendar | None = None,
     ) -> None:
         self._store = store
         self._venues = venues
+        self._reminders = reminders
+        self._calendar = calendar
         self._worker_id = worker_id
         self._slack = slack
         self._pacer = pacer
@@ -197,7 +203,8 @@ class StatusDelivery:
         if record is None:  # cannot happen: the job is queued with the record
             log.error("confirm job %s: booking %s not stored", run.job.id, run.job.booking_id)
             return
-        message = booking_message(record)
+        await self._reminders.reschedule(record)
+        message = booking_message(record, await self._calendar_links(record))
         channel = record.channel_id
         if channel and not channel.startswith("D") and not run.progress.get("channel_lost"):
             try:
@@ -238,11 +245,15 @@ class StatusDelivery:
             # event (whatever its eventType; spec 1.2.0 sends booking.updated) is no news,
             # so it only records the status, without a thread reply.
             await self._store.apply_status(job.booking_id, job.status, job.last_update)
+            await self._apply_details(job)
             return
         old = await self._store.status_before(
             job.booking_id, job.last_update, event_id=job.event_id
         )
-        if await self._store.apply_status(job.booking_id, job.status, job.last_update):
+        applied = await self._store.apply_status(job.booking_id, job.status, job.last_update)
+        if await self._apply_details(job):
+            current = await self._store.get_booking(job.booking_id) or record
+        elif applied:
             current = replace(record, status=job.status, last_update=job.last_update)
         else:
             current = await self._store.get_booking(job.booking_id) or record
@@ -272,6 +283,27 @@ class StatusDelivery:
             await self._direct_message(run, current, change)
         elif shown and current.message_ts:
             await self._update_message(run, current)
+
+    async def _apply_details(self, job: OutboxJob) -> bool:
+        """The webhook's date, time, party size and duration onto the stored booking (a
+        change made at the venue, or through Bookable), then its reminder re-planned from
+        the booking as it now stands. Whether the details changed."""
+        payload = job.payload
+        changed = await self._store.apply_details(
+            job.booking_id,
+            job.last_update,
+            date=_date(payload.get("date")),
+            time=_hh_mm(payload.get("time")),
+            party_size=_positive(payload.get("partySize")),
+            duration=_positive(payload.get("duration")),
+        )
+        current = await self._store.get_booking(job.booking_id)
+        if current is not None:
+            await self._reminders.reschedule(current)
+        return changed
+
+    async def _calendar_links(self, record: BookingRecord) -> CalendarLinks | None:
+        return await self._calendar.links(record) if self._calendar is not None else None
 
     async def _reply_in_channel(
         self, run: JobRun, record: BookingRecord, change: StatusChange
@@ -318,8 +350,9 @@ class StatusDelivery:
 
     async def _update_message(self, run: JobRun, record: BookingRecord) -> None:
         assert record.message_ts is not None
+        links = await self._calendar_links(record)
         self._before_slack_call(run)
-        message = booking_message(record)
+        message = booking_message(record, links)
         try:
             await self._slack().chat_update(
                 channel=record.channel_id,
@@ -524,6 +557,19 @@ def _text(value: Any) -> str | None:
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _positive(value: Any) -> int | None:
+    number = _int(value)
+    return number if number is not None and number > 0 else None
+
+
+def _hh_mm(value: Any) -> str | None:
+    """A webhook's `HH:MM:SS` (or `HH:MM`) as the store keeps it, `HH:MM`; else None."""
+    try:
+        return dt.time.fromisoformat(value).strftime("%H:%M") if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _date(value: Any) -> dt.date | None:

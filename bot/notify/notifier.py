@@ -44,10 +44,12 @@ from bot.notify.delivery import (
 from bot.notify.pacing import NotifierPacing
 from bot.observability.correlation import new_correlation_id, set_correlation_id
 from bot.observability.slack_client import SlackCallObserver
+from bot.service.reminders import Reminders
 from bot.slack.errors import describe, is_network_error, is_permanent, rate_limited, retry_after
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.service.calendar import Calendar
     from bot.service.venues import VenueDirectory
     from bot.store import OutboxJob, Store
 
@@ -74,10 +76,14 @@ class Notifier:
         slack_timeout: float = 5.0,
         max_hold: float = 1.0,
         venues: VenueDirectory | None = None,
+        reminders: Reminders | None = None,
+        calendar: Calendar | None = None,
     ) -> None:
         """`slack` only lends its token and base URL: the notifier uses its own client
         without slack_sdk's retry handlers, because retries go through the outbox.
-        `venues` names the venue of bookings made elsewhere (webhooks carry no names)."""
+        `venues` names the venue of bookings made elsewhere (webhooks carry no names).
+        `reminders` is kept in step with each booking's status, date and time (one on the
+        store and settings if not given); `calendar` adds "Add to calendar" links."""
         if slack_timeout > lease_seconds / 2:
             raise ValueError("slack_timeout must be at most half of lease_seconds")
         self._store = store
@@ -114,6 +120,8 @@ class Notifier:
             stopping=self._stopping,
             venues=venues,
             unconfirmed_after=dt.timedelta(seconds=settings.submission_unconfirmed_after),
+            reminders=reminders or Reminders(store, settings),
+            calendar=calendar,
         )
 
     # --- lifecycle ---------------------------------------------------------------------

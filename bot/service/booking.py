@@ -32,6 +32,7 @@ from bot.bookable.models import (
 )
 from bot.config import Settings
 from bot.service.adoption import fingerprint, submission_context
+from bot.service.reminders import Reminders
 from bot.service.search import CoalescingCache
 from bot.service.venues import VenueDirectory
 from bot.store.records import BookingRecord
@@ -104,7 +105,14 @@ def is_ambiguous(error: BookableError) -> bool:
 
 
 class BookingService:
-    def __init__(self, bookable: BookableClient, store: Store, settings: Settings) -> None:
+    def __init__(
+        self,
+        bookable: BookableClient,
+        store: Store,
+        settings: Settings,
+        *,
+        reminders: Reminders | None = None,
+    ) -> None:
         self.bookable = bookable
         self.store = store
         self.settings = settings
@@ -113,6 +121,9 @@ class BookingService:
         )
         # Venues seen in results or looked up; shared with the notifier (venue names).
         self.venues = VenueDirectory(bookable, store)
+        # Keeps each booking's reminder in step: call `reminders.reschedule(record)` after
+        # anything that changes a booking's status, date or time.
+        self.reminders = reminders or Reminders(store, settings)
         # Called when a confirmation was queued in the outbox (the serving process wakes
         # its notifier, so the confirmation needs no poll).
         self.on_confirmation_queued: Callable[[], None] | None = None
@@ -279,6 +290,7 @@ class BookingService:
         changed_at = await self._cancelled_at(record.booking_id)
         await self.store.apply_status(record.booking_id, CANCELLED, changed_at)
         stored = await self.store.get_booking(record.booking_id)
+        await self.reminders.reschedule(dataclasses.replace(stored or record, status=CANCELLED))
         # Bookable accepted the cancel even if the stored status carries a newer timestamp
         # (the venue's clock); the webhook that follows settles the store.
         return dataclasses.replace(stored or record, status=CANCELLED)

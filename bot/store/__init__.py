@@ -7,6 +7,7 @@ from bot.store.records import (
     IncomingEvent,
     IngestResult,
     OutboxJob,
+    Reminder,
     Submission,
     Subscription,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "IncomingEvent",
     "IngestResult",
     "OutboxJob",
+    "Reminder",
     "Store",
     "StoreError",
     "Submission",

@@ -4,7 +4,7 @@ it when the status changes, so the signature stays `booking_message(record) -> d
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.slack import ids
 from bot.slack.blocks.common import (
@@ -15,9 +15,12 @@ from bot.slack.blocks.common import (
     message,
     section,
 )
-from bot.slack.mrkdwn import bold, clip, clip_line
+from bot.slack.mrkdwn import bold, clip, clip_line, escape
 from bot.slack.statuses import is_final, status_line
 from bot.store.records import BookingRecord
+
+if TYPE_CHECKING:
+    from bot.service.calendar import CalendarLinks
 
 
 def is_cancellable(record: BookingRecord) -> bool:
@@ -59,7 +62,21 @@ def summary(record: BookingRecord) -> str:
     return f"{what}\n{when}"
 
 
-def booking_message(record: BookingRecord) -> dict[str, Any]:
+def link(url: str, escaped_label: str) -> str:
+    """A mrkdwn link: Slack wants `&`, `<`, `>` escaped in the URL too (no `|` left after
+    percent-encoding)."""
+    return f"<{escape(url)}|{escaped_label}>"
+
+
+def calendar_line(links: CalendarLinks) -> str:
+    return (
+        f":calendar: {link(links.ics_url, 'Add to calendar (.ics)')} · "
+        f"{link(links.google_url, 'Google Calendar')}"
+    )
+
+
+def booking_message(record: BookingRecord, calendar: CalendarLinks | None = None) -> dict[str, Any]:
+    """`calendar`: the booking's "Add to calendar" links, when it has them."""
     status = status_line(record.status)
     lines = [summary(record), f"Status: {status}"]
     if record.operator_ref:
@@ -71,6 +88,8 @@ def booking_message(record: BookingRecord) -> dict[str, Any]:
         section("\n".join(lines), accessory=cancel_button(record)),
         context(" · ".join(footer)),
     ]
+    if calendar is not None and is_cancellable(record):
+        blocks.insert(1, context(calendar_line(calendar)))
     text = (
         f"Booking at {clip_line(record.venue_name, 100)} on {human_date(record.date)} at "
         f"{clip_line(record.time, 10)} for {record.party_size}: {status}"
