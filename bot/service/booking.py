@@ -262,6 +262,7 @@ class BookingService:
             operator_ref=booking.operator_booking_id or booking.reference,
             last_update=booking.last_update,
             created_at=booking.created_date,
+            duration=booking.duration or request.duration,
         )
 
     # --- bookings and cancel --------------------------------------------------------------
