@@ -87,6 +87,9 @@ class ReminderRunner:
                 if len(claimed) < BATCH:
                     return outcomes
 
+    async def next_due(self) -> dt.datetime | None:
+        return await self._store.next_reminder_due()
+
     async def _handle(self, reminder: Reminder) -> str:
         record = await self._store.get_booking(reminder.booking_id)
         verdict = self._reminders.verdict(reminder, record)

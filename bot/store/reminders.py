@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from bot.store.core import StoreCore
 from bot.store.records import Reminder
@@ -83,6 +83,12 @@ class RemindersMixin(StoreCore):
         async with self._read() as connection:
             row = (await connection.execute(query)).first()
         return _reminder(row) if row is not None else None
+
+    async def next_reminder_due(self) -> dt.datetime | None:
+        """When the earliest pending reminder is due (the playground skips to it)."""
+        query = select(func.min(reminders.c.due_at)).where(reminders.c.state == PENDING)
+        async with self._read() as connection:
+            return (await connection.execute(query)).scalar_one_or_none()
 
     async def claim_due_reminders(
         self, worker_id: str, *, now: dt.datetime, limit: int, lease_seconds: float

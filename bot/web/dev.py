@@ -1,9 +1,11 @@
 """`POST /_dev/reminders/run` (BOOKABLE_ENV=local only, like the embedded sandbox): move the
 app's clock, then send the reminders due at that time, at once.
 
-Body (JSON, optional): `{"advance": seconds}` or `{"to": "<ISO-8601 instant>"}`. Answers
-`{"now": …, "outcomes": {"sent": n, …}}` once the pass is over, so the playground shows a
-reminder without waiting hours and tests get a positive signal that a pass ran.
+Body (JSON, optional): `{"advance": seconds}`, `{"to": "<ISO-8601 instant>"}` or
+`{"to": "next"}` (the earliest pending reminder's due time; the clock stays if there is
+none). Answers `{"now": …, "outcomes": {"sent": n, …}}` once the pass is over, so the
+playground shows a reminder without waiting hours and tests get a positive signal that a
+pass ran.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ async def run_reminders(request: Request, runner: ReminderRunner, clock: Clock) 
             if not 0 <= advance <= MAX_ADVANCE:
                 return _refusal(f"advance must be between 0 and {MAX_ADVANCE:.0f} seconds")
             clock.advance(float(advance))
+        elif to == "next":
+            due = await runner.next_due()
+            if due is not None and due > clock():
+                clock.move_to(due)
         else:
             try:
                 moment = dt.datetime.fromisoformat(str(to))
@@ -53,4 +59,4 @@ async def run_reminders(request: Request, runner: ReminderRunner, clock: Clock) 
                 return _refusal("to needs a time zone, e.g. 2030-08-15T17:00:00Z")
             clock.move_to(moment)
     outcomes = await runner.run_once()
-    return JSONResponse({"ok": True, "now": clock().isoformat(), "outcomes": dict(outcomes)})
+    return JSONResponse({"ok": True, "now": clock().isoformat(timespec="seconds"), "outcomes": dict(outcomes)})
