@@ -59,4 +59,6 @@ async def run_reminders(request: Request, runner: ReminderRunner, clock: Clock) 
                 return _refusal("to needs a time zone, e.g. 2030-08-15T17:00:00Z")
             clock.move_to(moment)
     outcomes = await runner.run_once()
-    return JSONResponse({"ok": True, "now": clock().isoformat(timespec="seconds"), "outcomes": dict(outcomes)})
+    return JSONResponse(
+        {"ok": True, "now": clock().isoformat(timespec="seconds"), "outcomes": dict(outcomes)}
+    )
