@@ -45,8 +45,15 @@ class OffsetClock:
         self.offset = moment - self._base()
 
 
+# Dates a booking can plausibly have: arithmetic on them (lead, expiry) never overflows.
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(9000, 12, 31)
+
+
 def booking_start(record: BookingRecord, zone: ZoneInfo) -> dt.datetime | None:
-    """When the booking starts (aware, in the venue's zone); None for an unreadable time."""
+    """When the booking starts (aware, in the venue's zone); None for an unreadable time or
+    an absurd date."""
+    if not EARLIEST <= record.date <= LATEST:
+        return None
     try:
         at = dt.time.fromisoformat(record.time[:5])
     except ValueError:

@@ -61,6 +61,11 @@ def test_no_reminder_once_its_time_has_passed_even_if_the_booking_has_not() -> N
     assert reminders(one_hour_before).plan(record(time="not a time")) is None
 
 
+@pytest.mark.parametrize("day", [dt.date.min, dt.date.max])
+def test_absurd_dates_from_a_webhook_plan_nothing(day: dt.date) -> None:
+    assert reminders(dt.datetime(2030, 3, 1, tzinfo=dt.UTC)).plan(record(date=day)) is None
+
+
 def test_at_send_time_the_stored_booking_decides() -> None:
     now = dt.datetime(2030, 3, 31, 16, 0, tzinfo=dt.UTC)
     planned = Reminder(

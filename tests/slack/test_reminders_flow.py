@@ -20,6 +20,7 @@ from bot.devtools.stack import LocalStack
 from bot.service.reminders import Reminders
 from bot.slack import ids
 from bot.store import Store
+from tests.webhooks.support import postgres_database
 
 from .flow import WAIT, book_through_slack, buttons, next_weekday, sandbox_token, section_text
 from .test_cancel_flow import _click_cancel, _settled
@@ -223,3 +224,35 @@ async def test_a_reminder_whose_booking_has_started_is_dropped(stack: LocalStack
     start = starts_at(the_booking(stack))
     assert await run_reminders(stack, to=start + dt.timedelta(minutes=1)) == {"dropped": 1}
     assert reminders_to(stack) == []
+
+
+async def test_an_enquiry_is_reminded_once_the_venue_confirms_it(stack: LocalStack) -> None:
+    await book_through_slack(
+        stack, "U_ALICE", "C_GENERAL", f"search saltwater date:{next_weekday(WEDNESDAY)} party:2",
+        "Saltwater Leith", product="Chef",
+    )  # fmt: skip
+    booking = the_booking(stack)
+    assert booking["status"] == "Pending"
+    due = starts_at(booking) - LEAD
+    await _settled(stack)
+    assert await run_reminders(stack, to=due) == {}  # pending: no reminder
+
+    await run_reminders(stack, to=due - dt.timedelta(hours=1))  # back before its time
+    stack.sandbox_control(f"bookings/{quote(booking['id'], safe='')}/status",
+                          {"status": "confirmed"})  # fmt: skip
+    await _settled(stack)
+    assert await run_reminders(stack, to=due) == {"sent": 1}
+    assert "Saltwater Leith" in section_text(reminders_to(stack)[0])
+
+
+async def test_a_reminder_survives_a_restart_on_postgres() -> None:
+    async with postgres_database() as url:
+        with LocalStack(database_url=url) as stack:
+            await booked(stack)
+            due = starts_at(the_booking(stack)) - LEAD
+            await _settled(stack)
+            stack.stop_app()
+            stack.start_app()
+            assert await run_reminders(stack, to=due) == {"sent": 1}
+            assert await run_reminders(stack, advance=60) == {}
+            assert len(reminders_to(stack)) == 1
