@@ -256,3 +256,21 @@ async def test_a_reminder_survives_a_restart_on_postgres() -> None:
             assert await run_reminders(stack, to=due) == {"sent": 1}
             assert await run_reminders(stack, advance=60) == {}
             assert len(reminders_to(stack)) == 1
+
+
+async def test_cancel_from_the_reminder_cancels_the_booking(stack: LocalStack) -> None:
+    message = await booked(stack)
+    booking = the_booking(stack)
+    assert await run_reminders(stack, to=starts_at(booking) - LEAD) == {"sent": 1}
+    [reminder] = reminders_to(stack)
+    [cancel] = buttons(reminder, ids.CANCEL_ACTION)
+    assert stack.driver is not None
+    response = await stack.driver.click(
+        "U_ALICE", reminder, cancel["action_id"], value=cancel["value"], channel_id="D_ALICE"
+    )
+    assert response.status_code == 200
+    await stack.fake.wait_for(lambda: the_booking(stack)["status"] == "Cancelled", within=WAIT)
+    await stack.fake.wait_for(
+        lambda: "Cancelled" in section_text(stack.fake.message("C_GENERAL", message["ts"]) or {}),
+        within=WAIT,
+    )
