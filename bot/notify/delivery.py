@@ -251,9 +251,9 @@ class StatusDelivery:
             job.booking_id, job.last_update, event_id=job.event_id
         )
         applied = await self._store.apply_status(job.booking_id, job.status, job.last_update)
-        if await self._apply_details(job):
-            current = await self._store.get_booking(job.booking_id) or record
-        elif applied:
+        if await self._apply_details(job):  # the new date, time or party size
+            record = await self._store.get_booking(job.booking_id) or record
+        if applied:
             current = replace(record, status=job.status, last_update=job.last_update)
         else:
             current = await self._store.get_booking(job.booking_id) or record

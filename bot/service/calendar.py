@@ -10,6 +10,7 @@ booking's duration when Bookable gave one, else `DEFAULT_BOOKING_DURATION` minut
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import datetime as dt
@@ -38,6 +39,9 @@ MAPS_SEARCH = "https://www.google.com/maps/search/"
 PRODID = "-//Bookable for Slack//Bookings//EN"
 LIVE_STATUSES = frozenset({"pending", "confirmed"})
 MAX_BOOKING_ID = 512
+# A message waits at most this long for the venue's address (Bookable slow or down): it is
+# posted without it rather than late.
+ADDRESS_WAIT = 3.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,11 @@ def venue_address(location: object) -> str | None:
     ]
     text = ", ".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
     return text or None
+
+
+def _consume(task: asyncio.Future[object]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def _b64(raw: bytes) -> str:
@@ -146,10 +155,13 @@ class Calendar:
         """The venue's address, if Bookable can tell us now (never raises)."""
         if self._venues is None:
             return None
+        lookup = asyncio.ensure_future(self._venues.venue(record.composite_id))
+        lookup.add_done_callback(_consume)  # a late failure is logged by nobody else
         try:
-            venue = await self._venues.venue(record.composite_id)
-        except BookableError as error:
-            log.info("booking %s: venue address unavailable (%s)", record.booking_id, error)
+            # Shielded: the lookup may be shared with other callers; it finishes for them.
+            venue = await asyncio.wait_for(asyncio.shield(lookup), ADDRESS_WAIT)
+        except (BookableError, TimeoutError) as error:
+            log.info("booking %s: venue address unavailable (%r)", record.booking_id, error)
             return None
         return venue_address(venue.location) if venue is not None else None
 

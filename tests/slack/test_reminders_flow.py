@@ -153,6 +153,7 @@ async def test_reschedule_moves_it_and_a_missed_hook_never_sends_a_wrong_reminde
     await booked(stack)
     booking = the_booking(stack)
     old_due = starts_at(booking) - LEAD
+    await _settled(stack)  # its creation webhook is processed: nothing else writes the row
     assert stack.settings is not None
     store = await Store.connect(stack.database_url)
     try:
@@ -274,3 +275,12 @@ async def test_cancel_from_the_reminder_cancels_the_booking(stack: LocalStack) -
         lambda: "Cancelled" in section_text(stack.fake.message("C_GENERAL", message["ts"]) or {}),
         within=WAIT,
     )
+
+
+async def test_the_dev_clock_control_refuses_bad_input(stack: LocalStack) -> None:
+    async with httpx.AsyncClient(base_url=stack.app_url, timeout=WAIT) as client:
+        for body in (b"{nope", b"[1]", b'{"advance": -1}', b'{"advance": "soon"}',
+                     b'{"to": "tomorrow"}', b'{"to": "2030-01-01T10:00:00"}'):  # fmt: skip
+            response = await client.post("/_dev/reminders/run", content=body)
+            assert response.status_code == 400, body
+            assert response.json()["ok"] is False
