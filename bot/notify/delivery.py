@@ -74,6 +74,8 @@ log = logging.getLogger(__name__)
 METADATA_EVENT_TYPE = "bookable_status_update"
 LOOKUP_PAGES = 10
 MIN_DELAY = 0.05
+MAX_PARTY = 10_000
+MAX_DURATION = 7 * 24 * 60  # minutes
 
 
 class Paced(Exception):
@@ -245,7 +247,9 @@ class StatusDelivery:
             # event (whatever its eventType; spec 1.2.0 sends booking.updated) is no news,
             # so it only records the status, without a thread reply.
             await self._store.apply_status(job.booking_id, job.status, job.last_update)
-            await self._apply_details(job)
+            if await self._apply_details(job):
+                record = await self._store.get_booking(job.booking_id) or record
+            await self._reminders.reschedule(record)
             return
         old = await self._store.status_before(
             job.booking_id, job.last_update, event_id=job.event_id
@@ -257,6 +261,7 @@ class StatusDelivery:
             current = replace(record, status=job.status, last_update=job.last_update)
         else:
             current = await self._store.get_booking(job.booking_id) or record
+        await self._reminders.reschedule(current)
         # From the stored record, not apply_status's answer: a retry after a crash between
         # the two still updates the message.
         shown = current.status == job.status and current.last_update == job.last_update
@@ -286,21 +291,17 @@ class StatusDelivery:
 
     async def _apply_details(self, job: OutboxJob) -> bool:
         """The webhook's date, time, party size and duration onto the stored booking (a
-        change made at the venue, or through Bookable), then its reminder re-planned from
-        the booking as it now stands. Whether the details changed."""
+        change made at the venue, or through Bookable); whether they changed. The caller
+        then re-plans the booking's reminder from the booking as it now stands."""
         payload = job.payload
-        changed = await self._store.apply_details(
+        return await self._store.apply_details(
             job.booking_id,
             job.last_update,
             date=_date(payload.get("date")),
             time=_hh_mm(payload.get("time")),
-            party_size=_positive(payload.get("partySize")),
-            duration=_positive(payload.get("duration")),
+            party_size=_within(payload.get("partySize"), MAX_PARTY),
+            duration=_within(payload.get("duration"), MAX_DURATION),
         )
-        current = await self._store.get_booking(job.booking_id)
-        if current is not None:
-            await self._reminders.reschedule(current)
-        return changed
 
     async def _calendar_links(self, record: BookingRecord) -> CalendarLinks | None:
         return await self._calendar.links(record) if self._calendar is not None else None
@@ -559,9 +560,10 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _positive(value: Any) -> int | None:
+def _within(value: Any, most: int) -> int | None:
+    """A whole number in 1…most (a webhook's absurd values are ignored, never stored)."""
     number = _int(value)
-    return number if number is not None and number > 0 else None
+    return number if number is not None and 0 < number <= most else None
 
 
 def _hh_mm(value: Any) -> str | None:
