@@ -26,8 +26,10 @@ def test_markup_from_input_is_caught_and_the_apps_own_mentions_are_not() -> None
     for markup in hostile:
         payload = {"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": markup}}]}
         assert injected_markup([payload], users=USERS, channels=CHANNELS) == [markup], markup
-    own = {"text": "Booked by <@U_ALICE> — posted in <#C_GENERAL>. 3 &lt; 4 &amp; <3 "
-                   "<http://app.example/calendar/YWJj.ics?exp=1&amp;sig=x|Add to calendar (.ics)>"}
+    own = {
+        "text": "Booked by <@U_ALICE> — posted in <#C_GENERAL>. 3 &lt; 4 &amp; <3 "
+        "<http://app.example/calendar/YWJj.ics?exp=1&amp;sig=x|Add to calendar (.ics)>"
+    }
     unrendered = {"blocks": [{"type": "actions", "elements": [{"value": "<!channel>"}]}],
                   "view": {"private_metadata": "<!here>"}}  # fmt: skip
     assert injected_markup([own, unrendered, "plain answer"], users=USERS, channels=CHANNELS) == []
