@@ -8,10 +8,13 @@ set. Every check is pydantic's own: field constraints, and validators that raise
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import sys
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AnyHttpUrl,
@@ -60,6 +63,7 @@ HINTS: dict[str, str] = {
     "BOOKABLE_ENV": "one of sandbox, production, local",
     "LOG_FORMAT": "text (the default) or json",
     "DATABASE_URL": "e.g. sqlite+aiosqlite:///bookable-bot.db or postgresql+asyncpg://…",
+    "VENUE_TIMEZONE": "an IANA zone name, e.g. Europe/London",
     "BOT_ENCRYPTION_KEY": "a Fernet key: python -c 'from cryptography.fernet import Fernet;"
     " print(Fernet.generate_key().decode())'",
 }
@@ -147,6 +151,22 @@ class Settings(BaseSettings):
     submission_unconfirmed_after: Seconds = 1800.0
     submission_sweep_interval: Seconds = 60.0
 
+    # Reminders: a DM to the booker this long before a confirmed booking starts; due ones
+    # are looked for every `reminder_poll_interval`. Bookable does not document the zone of
+    # a booking's date and time (bookable-api.md §11): they are the venue's local time, and
+    # every venue is taken to be in VENUE_TIMEZONE.
+    reminder_lead: Seconds = 2 * 3600.0
+    reminder_poll_interval: Seconds = 30.0
+    venue_timezone: str = "Europe/London"
+
+    # "Add to calendar" links (served at PUBLIC_URL/calendar/…): signed with
+    # CALENDAR_SIGNING_KEY, else with a key derived from SLACK_SIGNING_SECRET; valid until
+    # this many days after the booking starts. Events last the booking's duration, else
+    # `default_booking_duration` minutes.
+    calendar_signing_key: SecretStr | None = None
+    calendar_link_days: Annotated[int, Field(ge=1, le=366)] = 7
+    default_booking_duration: Annotated[int, Field(ge=1, le=24 * 60)] = 120
+
     @field_validator("bookable_client_id", "bookable_client_secret")
     @classmethod
     def _bookable_credentials(
@@ -155,6 +175,17 @@ class Settings(BaseSettings):
         environment = info.data.get("bookable_env")  # absent when itself invalid
         if environment is not None and environment is not BookableEnv.LOCAL:
             _require(value)
+        return value
+
+    @field_validator("venue_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PydanticCustomError(
+                "unknown_zone", "is not an IANA time zone such as Europe/London"
+            ) from None
         return value
 
     @property
@@ -183,6 +214,27 @@ class Settings(BaseSettings):
         if self.is_local:
             return self.api_base_url(local_base) + "/oauth/token"
         return PROD_AUTH_URL if self.bookable_env is BookableEnv.PRODUCTION else SANDBOX_AUTH_URL
+
+    @property
+    def venue_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.venue_timezone)
+
+    def calendar_key(self) -> bytes | None:
+        """The calendar links' HMAC key: CALENDAR_SIGNING_KEY, else derived from the Slack
+        signing secret (a different key, so a calendar link never reveals anything about
+        Slack's); None when neither is set (no links)."""
+        if self.calendar_signing_key is not None:
+            return self.calendar_signing_key.get_secret_value().encode()
+        if self.slack_signing_secret is None:
+            return None
+        secret = self.slack_signing_secret.get_secret_value().encode()
+        return hmac.new(secret, b"bookable-bot calendar links v1", hashlib.sha256).digest()
+
+    def public_base(self, local_base: str | None = None) -> str:
+        """Where people reach this app (links in messages): PUBLIC_URL, else the server."""
+        if self.public_url is not None:
+            return str(self.public_url).rstrip("/")
+        return local_base or f"http://{self.host}:{self.port}"
 
     def admin_user_ids(self) -> frozenset[str]:
         return frozenset(u.strip() for u in self.slack_admin_user_ids.split(",") if u.strip())

@@ -18,7 +18,10 @@ from bot.config import Settings
 from bot.logging_setup import register_secrets
 from bot.observability.slack_client import SlackCallObserver
 from bot.service.booking import BookingService
+from bot.service.calendar import Calendar
+from bot.service.reminders import Clock, Reminders
 from bot.store import Store
+from bot.store.core import utc_now
 
 
 def slack_client(
@@ -52,13 +55,17 @@ class AppContext:
     slack: AsyncWebClient
     booking: BookingService
     http_session: aiohttp.ClientSession
+    calendar: Calendar  # "Add to calendar" links and entries
     # Closes what `create` opened, newest first.
     _resources: contextlib.AsyncExitStack = field(
         default_factory=contextlib.AsyncExitStack, repr=False
     )
 
     @classmethod
-    async def create(cls, settings: Settings, *, local_base: str | None = None) -> AppContext:
+    async def create(
+        cls, settings: Settings, *, local_base: str | None = None, clock: Clock = utc_now
+    ) -> AppContext:
+        """`clock`: the time reminders and calendar links go by (the playground moves it)."""
         register_secrets(
             secret.get_secret_value() if secret else None
             for secret in (
@@ -68,6 +75,7 @@ class AppContext:
                 settings.bookable_client_secret,
                 settings.bookable_webhook_secret,
                 settings.bot_encryption_key,
+                settings.calendar_signing_key,
             )
         )
         key = settings.bot_encryption_key
@@ -83,14 +91,21 @@ class AppContext:
                 auth_url=settings.auth_url(local_base),
             )
             resources.push_async_callback(bookable.aclose)
-            booking = BookingService(bookable, store, settings)
+            reminders = Reminders(store, settings, clock=clock)
+            booking = BookingService(bookable, store, settings, reminders=reminders)
+            calendar = Calendar(
+                settings,
+                base_url=settings.public_base(local_base),
+                venues=booking.venues,
+                clock=clock,
+            )
             session = aiohttp.ClientSession()
             resources.push_async_callback(session.close)
             slack = slack_client(settings, session=session)
         except BaseException:
             await resources.aclose()
             raise
-        return cls(settings, bookable, store, slack, booking, session, resources)
+        return cls(settings, bookable, store, slack, booking, session, calendar, resources)
 
     async def aclose(self) -> None:
         await self._resources.aclose()

@@ -307,6 +307,7 @@ class Booking(_Model):
     party_size: int | None = Field(default=None, alias="partySize")
     date: Date | None = None
     time: str | None = None
+    duration: int | None = None  # minutes
     notes: str | None = None
     venue_group_name: str | None = Field(default=None, alias="venueGroupName")
     product_name: str | None = Field(default=None, alias="productName")

@@ -70,6 +70,8 @@ from bot.store.changes import CHANGE_JOB_KEY
 from bot.store.records import BookingDetails, submission_of
 
 if TYPE_CHECKING:
+    from bot.service.calendar import Calendar, CalendarLinks
+    from bot.service.reminders import Reminders
     from bot.service.venues import VenueDirectory
     from bot.store import BookingRecord, OutboxJob, Store
 
@@ -78,6 +80,8 @@ log = logging.getLogger(__name__)
 METADATA_EVENT_TYPE = "bookable_status_update"
 LOOKUP_PAGES = 10
 MIN_DELAY = 0.05
+MAX_PARTY = 10_000
+MAX_DURATION = 7 * 24 * 60  # minutes
 
 
 class Paced(Exception):
@@ -140,9 +144,13 @@ class StatusDelivery:
         stopping: asyncio.Event,
         venues: VenueDirectory | None = None,
         unconfirmed_after: dt.timedelta,
+        reminders: Reminders,
+        calendar: Calendar | None = None,
     ) -> None:
         self._store = store
         self._venues = venues
+        self._reminders = reminders
+        self._calendar = calendar
         self._worker_id = worker_id
         self._slack = slack
         self._pacer = pacer
@@ -210,7 +218,8 @@ class StatusDelivery:
         if record is None:  # cannot happen: the job is queued with the record
             log.error("confirm job %s: booking %s not stored", run.job.id, run.job.booking_id)
             return
-        message = booking_message(record)
+        await self._reminders.reschedule(record)
+        message = booking_message(record, await self._calendar_links(record))
         channel = record.channel_id
         if channel and not channel.startswith("D") and not run.progress.get("channel_lost"):
             try:
@@ -285,6 +294,9 @@ class StatusDelivery:
             # event (whatever its eventType; spec 1.2.0 sends booking.updated) is no news,
             # so it only records the status, without a thread reply.
             await self._store.apply_status(job.booking_id, job.status, job.last_update)
+            if await self._apply_details(job):
+                record = await self._store.get_booking(job.booking_id) or record
+            await self._reminders.reschedule(record)
             return job.status
         old = await self._store.status_before(
             job.booking_id, job.last_update, event_id=job.event_id
@@ -301,6 +313,9 @@ class StatusDelivery:
                 )
         else:
             current = await self._store.get_booking(job.booking_id) or record
+        if await self._apply_details(job):  # the duration, which the status leaves alone
+            current = await self._store.get_booking(job.booking_id) or current
+        await self._reminders.reschedule(current)
         # From the stored record, not apply_status's answer: a retry after a crash between
         # the two still updates the message.
         shown = current.status == status and current.last_update == job.last_update
@@ -341,6 +356,23 @@ class StatusDelivery:
         elif shown and current.message_ts:
             await self._update_message(run, current)
         return status
+
+    async def _apply_details(self, job: OutboxJob) -> bool:
+        """The webhook's date, time, party size and duration onto the stored booking (a
+        change made at the venue, or through Bookable); whether they changed. The caller
+        then re-plans the booking's reminder from the booking as it now stands."""
+        payload = job.payload
+        return await self._store.apply_details(
+            job.booking_id,
+            job.last_update,
+            date=_date(payload.get("date")),
+            time=_hh_mm(payload.get("time")),
+            party_size=_within(payload.get("partySize"), MAX_PARTY),
+            duration=_within(payload.get("duration"), MAX_DURATION),
+        )
+
+    async def _calendar_links(self, record: BookingRecord) -> CalendarLinks | None:
+        return await self._calendar.links(record) if self._calendar is not None else None
 
     async def _reply_in_channel(
         self,
@@ -391,8 +423,9 @@ class StatusDelivery:
 
     async def _update_message(self, run: JobRun, record: BookingRecord) -> None:
         assert record.message_ts is not None
+        links = await self._calendar_links(record)
         self._before_slack_call(run)
-        message = booking_message(record)
+        message = booking_message(record, links)
         try:
             await self._slack().chat_update(
                 channel=record.channel_id,
@@ -639,6 +672,20 @@ def _text(value: Any) -> str | None:
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _within(value: Any, most: int) -> int | None:
+    """A whole number in 1…most (a webhook's absurd values are ignored, never stored)."""
+    number = _int(value)
+    return number if number is not None and 0 < number <= most else None
+
+
+def _hh_mm(value: Any) -> str | None:
+    """A webhook's `HH:MM:SS` (or `HH:MM`) as the store keeps it, `HH:MM`; else None."""
+    try:
+        return dt.time.fromisoformat(value).strftime("%H:%M") if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _date(value: Any) -> dt.date | None:

@@ -45,10 +45,12 @@ from bot.notify.delivery import (
 from bot.notify.pacing import NotifierPacing
 from bot.observability.correlation import new_correlation_id, set_correlation_id
 from bot.observability.slack_client import SlackCallObserver
+from bot.service.reminders import Reminders
 from bot.slack.errors import describe, is_network_error, is_permanent, rate_limited, retry_after
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.service.calendar import Calendar
     from bot.service.venues import VenueDirectory
     from bot.store import OutboxJob, Store
 
@@ -76,12 +78,17 @@ class Notifier:
         max_hold: float = 1.0,
         venues: VenueDirectory | None = None,
         on_booking_changed: Callable[[str], Awaitable[None]] | None = None,
+        reminders: Reminders | None = None,
+        calendar: Calendar | None = None,
     ) -> None:
         """`slack` only lends its token and base URL: the notifier uses its own client
         without slack_sdk's retry handlers, because retries go through the outbox.
         `venues` names the venue of bookings made elsewhere (webhooks carry no names).
         `on_booking_changed(booking_id)` runs after each delivered confirmation or status
-        change (the booker's Home tab is republished); it must not raise."""
+        change (the booker's Home tab is republished); it must not raise.
+
+        `reminders` is kept in step with each booking's status, date and time (one on the
+        store and settings if not given); `calendar` adds "Add to calendar" links."""
         if slack_timeout > lease_seconds / 2:
             raise ValueError("slack_timeout must be at most half of lease_seconds")
         self._store = store
@@ -119,6 +126,8 @@ class Notifier:
             stopping=self._stopping,
             venues=venues,
             unconfirmed_after=dt.timedelta(seconds=settings.submission_unconfirmed_after),
+            reminders=reminders or Reminders(store, settings),
+            calendar=calendar,
         )
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -279,7 +288,7 @@ class Notifier:
                     log.warning("outbox job %s finished after its lease was taken over", job.id)
             except Exception:
                 log.exception("outbox job %s: could not mark done; it will be re-checked", job.id)
-            if self._on_booking_changed is not None and job.kind in ("confirm", "status"):
+            if self._on_booking_changed is not None and job.kind in ("confirm", "status", "change"):
                 await self._on_booking_changed(job.booking_id)
 
     async def _release(

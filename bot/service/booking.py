@@ -39,6 +39,7 @@ from bot.service.changes import (
     changed_record,
     patch_ops,
 )
+from bot.service.reminders import Reminders
 from bot.service.search import CoalescingCache
 from bot.service.times import SearchTimes
 from bot.service.venues import VenueDirectory
@@ -112,7 +113,14 @@ def is_ambiguous(error: BookableError) -> bool:
 
 
 class BookingService:
-    def __init__(self, bookable: BookableClient, store: Store, settings: Settings) -> None:
+    def __init__(
+        self,
+        bookable: BookableClient,
+        store: Store,
+        settings: Settings,
+        *,
+        reminders: Reminders | None = None,
+    ) -> None:
         self.bookable = bookable
         self.store = store
         self.settings = settings
@@ -122,12 +130,18 @@ class BookingService:
         # Venues seen in results or looked up; shared with the notifier (venue names).
         self.venues = VenueDirectory(bookable, store)
         self.times = SearchTimes(bookable, settings)  # free times shown in results
+        # Keeps each booking's reminder in step: call `reminders.reschedule(record)` after
+        # anything that changes a booking's status, date or time.
+        self.reminders = reminders or Reminders(store, settings)
         # Called when a confirmation was queued in the outbox (the serving process wakes
         # its notifier, so the confirmation needs no poll).
         self.on_confirmation_queued: Callable[[], None] | None = None
         # The hook after a successful change made through the app (`change`): each is
         # awaited with (before, after), e.g. to move the booking's reminders.
-        self.after_change: list[AfterChange] = []
+        self.after_change: list[AfterChange] = [self._move_reminder]
+
+    async def _move_reminder(self, before: BookingRecord, after: BookingRecord) -> None:
+        await self.reminders.reschedule(after)
 
     # --- search ---------------------------------------------------------------------------
 
@@ -263,6 +277,7 @@ class BookingService:
             operator_ref=booking.operator_booking_id or booking.reference,
             last_update=booking.last_update,
             created_at=booking.created_date,
+            duration=booking.duration or request.duration,
         )
 
     # --- bookings and cancel --------------------------------------------------------------
@@ -291,6 +306,7 @@ class BookingService:
         changed_at = await self._cancelled_at(record.booking_id)
         await self.store.apply_status(record.booking_id, CANCELLED, changed_at)
         stored = await self.store.get_booking(record.booking_id)
+        await self.reminders.reschedule(dataclasses.replace(stored or record, status=CANCELLED))
         # Bookable accepted the cancel even if the stored status carries a newer timestamp
         # (the venue's clock); the webhook that follows settles the store.
         return dataclasses.replace(stored or record, status=CANCELLED)

@@ -11,12 +11,12 @@ in the same statement), so there is nothing to look up at Bookable first.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from bot.service.periodic import Periodic
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -35,10 +35,10 @@ class SubmissionSweep:
     ) -> None:
         self._store = store
         self._after = dt.timedelta(seconds=settings.submission_unconfirmed_after)
-        self._interval = settings.submission_sweep_interval
         self._on_queued = on_queued
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic(
+            "submission sweep", settings.submission_sweep_interval, self.sweep_once
+        )
 
     async def sweep_once(self) -> int:
         """Resolve every submission unconfirmed for too long; how many this call did."""
@@ -60,22 +60,8 @@ class SubmissionSweep:
         return resolved
 
     def start(self) -> None:
-        if self._task is None:
-            self._stopping.clear()
-            self._task = asyncio.create_task(self._run(), name="submission-sweep")
+        self._periodic.start()
 
     async def stop(self) -> None:
         """Stops between sweeps (never inside a database call)."""
-        self._stopping.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.sweep_once()
-            except Exception:  # the database may be briefly unavailable; try next round
-                log.exception("submission sweep failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._interval)
+        await self._periodic.stop()

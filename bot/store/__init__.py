@@ -9,6 +9,7 @@ from bot.store.records import (
     IncomingEvent,
     IngestResult,
     OutboxJob,
+    Reminder,
     Submission,
     Subscription,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "IncomingEvent",
     "IngestResult",
     "OutboxJob",
+    "Reminder",
     "Store",
     "StoreError",
     "Submission",

@@ -31,6 +31,7 @@ _RECORD_COLUMNS = [
     bookings.c.posted_in_dm,
     bookings.c.last_update,
     bookings.c.created_at,
+    bookings.c.duration,
 ]
 
 
@@ -167,6 +168,39 @@ class BookingsMixin(StoreCore):
             values["last_update"] = last_update
         statement = (
             update(bookings).where(bookings.c.booking_id == booking_id, is_newer).values(**values)
+        )
+        async with self._write_statement() as connection:
+            result = await connection.execute(statement)
+        return result.rowcount > 0
+
+    async def apply_details(
+        self,
+        booking_id: str,
+        last_update: dt.datetime | None,
+        *,
+        date: dt.date | None = None,
+        time: str | None = None,
+        party_size: int | None = None,
+        duration: int | None = None,
+    ) -> bool:
+        """Record a webhook's date, time (HH:MM), party size and duration, unless the stored
+        booking already reflects a newer update (the same rule as `apply_status`; run it
+        after `apply_status`, which it never undoes: `last_update` is left alone).
+        Returns whether the booking changed."""
+        given = {"date": date, "time": time, "party_size": party_size, "duration": duration}
+        values: dict[str, Any] = {name: value for name, value in given.items() if value}
+        if not values:
+            return False
+        current: ColumnElement[bool] = true()
+        if last_update is not None:
+            current = or_(
+                bookings.c.last_update.is_(None), bookings.c.last_update <= to_utc(last_update)
+            )
+        changed = or_(*(bookings.c[name].is_distinct_from(value) for name, value in values.items()))
+        statement = (
+            update(bookings)
+            .where(bookings.c.booking_id == booking_id, current, changed)
+            .values(**values, updated_at=self._now())
         )
         async with self._write_statement() as connection:
             result = await connection.execute(statement)

@@ -32,6 +32,7 @@ class BookingRecord:
     posted_in_dm: bool = False
     last_update: dt.datetime | None = None
     created_at: dt.datetime | None = None
+    duration: int | None = None  # minutes, when Bookable gives one
 
 
 @dataclass(frozen=True)
@@ -185,3 +186,14 @@ class Subscription:
     status: str | None
     created_by: str
     created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A booking's reminder. `starts_at` is the booking's start (UTC) it was planned for."""
+
+    booking_id: str
+    starts_at: dt.datetime
+    due_at: dt.datetime
+    state: str  # pending | leased | sent | failed
+    attempts: int = 0

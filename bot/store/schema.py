@@ -60,6 +60,7 @@ bookings = Table(
     Column("operator_ref", Id),
     Column("posted_in_dm", Boolean, nullable=False, default=False),
     Column("last_update", UTCDateTime),
+    Column("duration", Integer),  # minutes, when Bookable gives one
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index(None, "team_id", "user_id", "created_at"),
@@ -184,4 +185,23 @@ secrets = Table(
     Column("value", Text, nullable=False),
     Column("encrypted", Boolean, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# One reminder per booking (bot/service/reminders.py). `starts_at` is the booking's start it
+# was planned for: a reminder is only sent while the booking still starts then.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("booking_id", Id, primary_key=True),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | leased | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("leased_by", String(255)),
+    Column("lease_until", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "state", "due_at"),
 )

@@ -1,7 +1,9 @@
 """`build_asgi_app(settings)`: the one Starlette app that `serve` and the playground run.
 
-Routes: POST /slack/events (Bolt), POST /webhooks/bookable, GET /healthz, GET /metrics
-(Prometheus), and, with BOOKABLE_ENV=local, the embedded Bookable sandbox under /_sandbox.
+Routes: POST /slack/events (Bolt), POST /webhooks/bookable, GET /calendar/<booking>.ics
+(signed "Add to calendar" links), GET /healthz, GET /metrics (Prometheus), and, with
+BOOKABLE_ENV=local, the embedded Bookable sandbox under /_sandbox and POST
+/_dev/reminders/run (moves the app's clock and sends the reminders then due).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from starlette.routing import Mount, Route
 from bot.config import LOCAL_SANDBOX_PREFIX, Settings
 from bot.context import AppContext
 from bot.notify.notifier import Notifier
+from bot.notify.reminders import ReminderRunner
 from bot.observability.metrics import OutboxGauges, render
+from bot.service.reminders import Clock, OffsetClock
 from bot.service.sweep import SubmissionSweep
 from bot.service.webhooks import WebhookIngest
 from bot.slack.app import build_bolt_app
@@ -31,6 +35,9 @@ from bot.slack.followups import FollowUps
 from bot.slack.home import HomePublisher
 from bot.slack.listeners.shared import response_session, response_url_session
 from bot.slack.users import UserDirectory
+from bot.store.core import utc_now
+from bot.web.calendar import calendar_entry
+from bot.web.dev import run_reminders
 from bot.web.limits import BodySizeLimit
 from bot.web.local import register_local_webhook
 from bot.web.observe import RequestObservation, note_slack_kind
@@ -50,12 +57,17 @@ def build_asgi_app(
     *,
     public_base: str | None = None,
     sandbox_config: SandboxConfig | None = None,
+    clock: Clock | None = None,
 ) -> Starlette:
     """`public_base` is this server's own loopback URL (used to reach the local sandbox).
 
-    `sandbox_config` tunes the embedded sandbox (BOOKABLE_ENV=local only).
+    `sandbox_config` tunes the embedded sandbox (BOOKABLE_ENV=local only). `clock` is the
+    time reminders and calendar links go by: by default the real one, which
+    BOOKABLE_ENV=local lets `/_dev/reminders/run` move (an `OffsetClock`).
     """
     base = public_base or f"http://{settings.host}:{settings.port}"
+    if clock is None:
+        clock = OffsetClock() if settings.is_local else utc_now
     state: dict[str, object] = {}
     retries = SlackRetries()
 
@@ -64,7 +76,7 @@ def build_asgi_app(
         # Whatever started is stopped, newest first: at shutdown, and when a later
         # start-up step fails (e.g. Socket Mode refuses the app token).
         async with contextlib.AsyncExitStack() as started:
-            ctx = await AppContext.create(settings, local_base=base)
+            ctx = await AppContext.create(settings, local_base=base, clock=clock)
             started.push_async_callback(ctx.aclose)
             followups = FollowUps(
                 workers=settings.followup_workers, size=settings.followup_queue_size
@@ -83,6 +95,15 @@ def build_asgi_app(
                 settings,
                 venues=ctx.booking.venues,
                 on_booking_changed=home.booking_changed,
+                reminders=ctx.booking.reminders,
+                calendar=ctx.calendar,
+            )
+            reminder_runner = ReminderRunner(
+                ctx.store,
+                settings,
+                reminders=ctx.booking.reminders,
+                slack=ctx.slack,
+                calendar=ctx.calendar,
             )
             ingest.on_accepted = notifier.wake
             ctx.booking.on_confirmation_queued = notifier.wake
@@ -95,11 +116,14 @@ def build_asgi_app(
                 notifier=notifier,
                 followups=followups,
                 outbox_gauges=outbox_gauges,
+                reminder_runner=reminder_runner,
             )
             await notifier.start()
             started.push_async_callback(notifier.stop)
             sweep.start()
             started.push_async_callback(sweep.stop)
+            reminder_runner.start()
+            started.push_async_callback(reminder_runner.stop)
             socket_mode = await _start_socket_mode(settings, bolt)
             if socket_mode is not None:
                 started.push_async_callback(socket_mode.close_async)
@@ -138,6 +162,14 @@ def build_asgi_app(
         ingest: WebhookIngest = state["ingest"]  # type: ignore[assignment]
         return await ingest.handle(request)
 
+    async def calendar(request: Request) -> Response:
+        ctx: AppContext = state["ctx"]  # type: ignore[assignment]
+        return await calendar_entry(request, ctx.calendar, ctx.store)
+
+    async def dev_reminders(request: Request) -> Response:
+        runner: ReminderRunner = state["reminder_runner"]  # type: ignore[assignment]
+        return await run_reminders(request, runner, clock)
+
     async def healthz(request: Request) -> Response:
         ctx = state.get("ctx")
         if not isinstance(ctx, AppContext):
@@ -170,6 +202,7 @@ def build_asgi_app(
     routes: list[Route | Mount] = [
         Route("/slack/events", slack_events, methods=["POST"]),
         Route("/webhooks/bookable", bookable_webhook, methods=["POST"]),
+        Route("/calendar/{name}", calendar, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
     ]
@@ -181,6 +214,7 @@ def build_asgi_app(
         )
         sandbox_state = SandboxState(config)
         routes.append(Mount(LOCAL_SANDBOX_PREFIX, app=create_sandbox_app(sandbox_state)))
+        routes.append(Route("/_dev/reminders/run", dev_reminders, methods=["POST"]))
     middleware = [Middleware(RequestObservation), Middleware(BodySizeLimit)]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.services = state  # what the lifespan built, for inspection

@@ -36,6 +36,13 @@ _LINKISH = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 # reader's zone. Untrusted text is escaped, so it can never form one.
 _APP_DATE = re.compile(r"^!date\^\d+\^\{date_short_pretty\} \{time\}\|[^<>|]* UTC$")
 _RENDERED_FIELDS = ("text", "blocks", "attachments", "view")
+# The app's own links (bot/slack/blocks/booking.py `calendar_line`, reminder's map link):
+# fixed labels, and URLs it builds itself (percent-encoded, escaped).
+_OWN_LINK = re.compile(
+    r"^(?:https?://[^/|<>]+/calendar/[A-Za-z0-9_-]+\.ics\?[^|<>]*\|Add to calendar \(\.ics\)"
+    r"|https://calendar\.google\.com/calendar/render\?[^|<>]*\|Google Calendar"
+    r"|https://www\.google\.com/maps/search/\?[^|<>]*\|Map)$"
+)
 
 
 def rendered_strings(node: Any) -> list[str]:
@@ -87,6 +94,8 @@ def injected_markup(payloads: list[Any], *, users: set[str], channels: set[str])
                 if entity.startswith("@") and entity[1:] in users:
                     continue
                 if entity.startswith("#") and entity[1:] in channels:
+                    continue
+                if _OWN_LINK.match(match.group(1)):
                     continue
                 if entity[:1] in ("!", "@", "#") or _LINKISH.match(entity):
                     found.append(match.group(0)[:120])

@@ -18,11 +18,18 @@ def test_markup_from_input_is_caught_and_the_apps_own_mentions_are_not() -> None
         "<!channel>", "<!here|here>", "<!everyone>", "<@U0FUZZ>", "<@W1|boss>",
         "<!subteam^S0FUZZ>", "<#C0FUZZ>", "<https://evil.example|Your bank>",
         "<mailto:x@evil.example|help>", "<!date^1700000000^{date}|today>",
+        # lookalikes of the app's own calendar and map links
+        "<https://calendar.google.com/calendar/render?a=1|Your bank>",
+        "<https://evil.example/calendar/x.ics?a|Add to calendar (.ics)|x>",
+        "<https://www.google.com/maps/search/?q|Map it>",
     ]  # fmt: skip
     for markup in hostile:
         payload = {"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": markup}}]}
         assert injected_markup([payload], users=USERS, channels=CHANNELS) == [markup], markup
-    own = {"text": "Booked by <@U_ALICE> — posted in <#C_GENERAL>. 3 &lt; 4 &amp; <3"}
+    own = {
+        "text": "Booked by <@U_ALICE> — posted in <#C_GENERAL>. 3 &lt; 4 &amp; <3 "
+        "<http://app.example/calendar/YWJj.ics?exp=1&amp;sig=x|Add to calendar (.ics)>"
+    }
     unrendered = {"blocks": [{"type": "actions", "elements": [{"value": "<!channel>"}]}],
                   "view": {"private_metadata": "<!here>"}}  # fmt: skip
     assert injected_markup([own, unrendered, "plain answer"], users=USERS, channels=CHANNELS) == []

@@ -174,6 +174,14 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
             return _fail(_problem_text(response), response.status_code)
         return JSONResponse({"ok": True})
 
+    async def next_reminder(request: Request) -> Response:
+        """Skip the app's clock to the next reminder and send it (BOOKABLE_ENV=local)."""
+        async with httpx.AsyncClient(base_url=stack.app_url, timeout=30) as app:
+            response = await app.post("/_dev/reminders/run", json={"to": "next"})
+        if response.is_error:
+            return _fail(_problem_text(response), response.status_code)
+        return JSONResponse(response.json())
+
     routes = [
         Route("/", index),
         Route("/api/state", state),
@@ -188,6 +196,7 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
         Route("/api/shortcut", shortcut, methods=["POST"]),
         Route("/api/venue/bookings", bookings),
         Route("/api/venue/bookings/{booking_id}/status", booking_status, methods=["POST"]),
+        Route("/api/reminders/next", next_reminder, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(

@@ -4,7 +4,7 @@ it when the status changes, so the signature stays `booking_message(record) -> d
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.slack import ids
 from bot.slack.blocks.common import (
@@ -17,9 +17,12 @@ from bot.slack.blocks.common import (
     section,
     venue_time,
 )
-from bot.slack.mrkdwn import bold, clip, clip_line
+from bot.slack.mrkdwn import bold, clip, clip_line, escape
 from bot.slack.statuses import PENDING, is_final, status_line
 from bot.store.records import BookingRecord
+
+if TYPE_CHECKING:
+    from bot.service.calendar import CalendarLinks
 
 
 def is_cancellable(record: BookingRecord) -> bool:
@@ -71,7 +74,21 @@ def summary(record: BookingRecord) -> str:
     return f"{what}\n{when}"
 
 
-def booking_message(record: BookingRecord) -> dict[str, Any]:
+def link(url: str, escaped_label: str) -> str:
+    """A mrkdwn link: Slack wants `&`, `<`, `>` escaped in the URL too (no `|` left after
+    percent-encoding)."""
+    return f"<{escape(url)}|{escaped_label}>"
+
+
+def calendar_line(links: CalendarLinks) -> str:
+    return (
+        f":calendar: {link(links.ics_url, 'Add to calendar (.ics)')} · "
+        f"{link(links.google_url, 'Google Calendar')}"
+    )
+
+
+def booking_message(record: BookingRecord, calendar: CalendarLinks | None = None) -> dict[str, Any]:
+    """`calendar`: the booking's "Add to calendar" links, when it has them."""
     status = status_line(record.status)
     lines = [summary(record), f"Status: {status}"]
     if record.operator_ref:
@@ -84,6 +101,8 @@ def booking_message(record: BookingRecord) -> dict[str, Any]:
     blocks: list[Any] = [section("\n".join(lines))]
     if controls := manage_buttons(record):
         blocks.append(actions(controls))
+    if calendar is not None and is_cancellable(record):
+        blocks.append(context(calendar_line(calendar)))
     blocks.append(context(" · ".join(footer)))
     text = (
         f"Booking at {clip_line(record.venue_name, 100)} on {human_date(record.date)} at "

@@ -20,6 +20,7 @@ const state = {
   submitting: false,
   consoleError: null,
   consoleBusy: false,
+  reminderNote: null,
   lastSeen: {},
 };
 const drawn = {}; // region -> key of what is on screen, so unchanged regions keep focus and scroll
@@ -149,6 +150,24 @@ async function setStatus(bookingId, status) {
   refresh();
 }
 
+// Reminders are due hours ahead: skip the app's clock to the next one and send it now.
+async function sendNextReminder() {
+  state.consoleBusy = true;
+  render();
+  try {
+    const result = await api("/api/reminders/next", {});
+    const sent = result.outcomes?.sent ?? 0;
+    state.reminderNote = sent
+      ? `Sent ${sent} reminder${sent > 1 ? "s" : ""} (the app's clock is now ${result.now}). See the booker's DM.`
+      : "No reminder is due: only confirmed bookings whose reminder time is ahead have one.";
+    state.consoleError = null;
+  } catch (error) {
+    state.consoleError = `Reminders: ${error.message}`;
+  }
+  state.consoleBusy = false;
+  refresh();
+}
+
 // --- rendering ---------------------------------------------------------------------------
 
 function region(name, key, build) {
@@ -260,8 +279,11 @@ function renderRight(current) {
     if (list) list.scrollTop = list.scrollHeight; // the newest reply in view
   });
   const bookings = state.data.bookings ?? [];
-  region("console", JSON.stringify([bookings, state.consoleBusy, state.consoleError]), () => {
-    $("console").replaceChildren(renderVenueConsole(bookings, { onStatus: setStatus, busy: state.consoleBusy, error: state.consoleError }));
+  region("console", JSON.stringify([bookings, state.consoleBusy, state.consoleError, state.reminderNote]), () => {
+    $("console").replaceChildren(renderVenueConsole(bookings, {
+      onStatus: setStatus, onNextReminder: sendNextReminder, reminderNote: state.reminderNote,
+      busy: state.consoleBusy, error: state.consoleError,
+    }));
   });
 }
 

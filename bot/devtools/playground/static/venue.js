@@ -14,7 +14,7 @@ const ACTIONS = [
 const FINAL = new Set(["cancelled", "declined", "no_show", "completed", "lost", "deleted"]);
 
 // bookings: [{id, reference, status, venue, where, guest, partySize, date, time}]
-export function renderVenueConsole(bookings, { onStatus, busy, error }) {
+export function renderVenueConsole(bookings, { onStatus, onNextReminder, reminderNote, busy, error }) {
   return h(
     "section",
     { class: "venue-console", "aria-label": "Venue console" },
@@ -24,6 +24,11 @@ export function renderVenueConsole(bookings, { onStatus, busy, error }) {
     bookings.length === 0
       ? h("p", { class: "muted empty" }, "No bookings yet. Try /bookable search dishoom and book a table.")
       : h("ul", { class: "bookings" }, bookings.map((b) => bookingCard(b, onStatus, busy))),
+    onNextReminder && h("div", { class: "reminders" },
+      h("button", { class: "btn small", disabled: busy, dataset: { action: "next-reminder" }, onclick: onNextReminder },
+        "Send the next reminder now"),
+      h("span", { class: "muted small reminder-note", role: "status" },
+        reminderNote || "Moves the app's clock to the next reminder (local playground only).")),
   );
 }
 
