@@ -15,8 +15,7 @@ import pytest
 from bot.devtools.stack import LocalStack
 from bot.slack.mrkdwn import unescape
 
-from .flow import WAIT
-from .test_cancel_flow import _settled
+from .flow import WAIT, settled
 from .test_reminders_flow import booked, run_reminders, starts_at, the_booking
 
 LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
@@ -116,7 +115,7 @@ async def test_an_expired_link_is_refused_and_a_cancelled_booking_has_none(
     assert (await fetch(url)).status_code == 200
     booking_id = the_booking(stack)["id"]
     stack.sandbox_control(f"bookings/{quote(booking_id, safe='')}/status", {"status": "cancelled"})
-    await _settled(stack)
+    await settled(stack)
     response = await fetch(url)
     assert response.status_code == 410
     assert "no longer on" in response.text

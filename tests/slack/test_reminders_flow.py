@@ -22,8 +22,18 @@ from bot.slack import ids
 from bot.store import Store
 from tests.webhooks.support import postgres_database
 
-from .flow import WAIT, book_through_slack, buttons, next_weekday, sandbox_token, section_text
-from .test_cancel_flow import _click_cancel, _settled
+from .flow import (
+    WAIT,
+    book_through_slack,
+    buttons,
+    next_weekday,
+    sandbox_token,
+    section_text,
+    settled,
+    wait_for_result,
+)
+from .test_cancel_flow import _click_cancel
+from .test_change_flow import _change_form, _choose_other_time, _click_change
 
 WEDNESDAY = 2
 LONDON = ZoneInfo("Europe/London")
@@ -132,7 +142,7 @@ async def test_a_change_at_bookable_moves_the_reminder(stack: LocalStack) -> Non
     await patch_at_bookable(
         stack, booking["id"], [{"op": "replace", "path": "/time", "value": new_time}]
     )
-    await _settled(stack)  # its webhook booking.updated is processed
+    await settled(stack)  # its webhook booking.updated is processed
     new_due = starts_at({**booking, "time": new_time}) - LEAD
 
     early = min(old_due, new_due) - dt.timedelta(seconds=1)
@@ -153,7 +163,7 @@ async def test_reschedule_moves_it_and_a_missed_hook_never_sends_a_wrong_reminde
     await booked(stack)
     booking = the_booking(stack)
     old_due = starts_at(booking) - LEAD
-    await _settled(stack)  # its creation webhook is processed: nothing else writes the row
+    await settled(stack)  # its creation webhook is processed: nothing else writes the row
     assert stack.settings is not None
     store = await Store.connect(stack.database_url)
     try:
@@ -193,7 +203,7 @@ async def test_a_booking_the_venue_declines_loses_its_reminder(stack: LocalStack
     booking = the_booking(stack)
     stack.sandbox_control(f"bookings/{quote(booking['id'], safe='')}/status",
                           {"status": "declined"})  # fmt: skip
-    await _settled(stack)
+    await settled(stack)
     assert await run_reminders(stack, to=starts_at(booking) - LEAD) == {}
     assert reminders_to(stack) == []
 
@@ -201,7 +211,7 @@ async def test_a_booking_the_venue_declines_loses_its_reminder(stack: LocalStack
 async def test_a_reminder_survives_a_restart(stack: LocalStack) -> None:
     await booked(stack)
     due = starts_at(the_booking(stack)) - LEAD
-    await _settled(stack)
+    await settled(stack)
     stack.stop_app()
     stack.start_app()  # a new app instance on the same database
     assert await run_reminders(stack, to=due) == {"sent": 1}
@@ -214,7 +224,7 @@ async def test_no_reminder_for_a_time_already_passed(stack: LocalStack) -> None:
     day = next_weekday(WEDNESDAY)
     await run_reminders(stack, to=dt.datetime.combine(day, dt.time(23, 0), tzinfo=LONDON))
     await booked(stack)
-    await _settled(stack)
+    await settled(stack)
     assert await run_reminders(stack, advance=3600) == {}
     assert reminders_to(stack) == []
 
@@ -235,13 +245,13 @@ async def test_an_enquiry_is_reminded_once_the_venue_confirms_it(stack: LocalSta
     booking = the_booking(stack)
     assert booking["status"] == "Pending"
     due = starts_at(booking) - LEAD
-    await _settled(stack)
+    await settled(stack)
     assert await run_reminders(stack, to=due) == {}  # pending: no reminder
 
     await run_reminders(stack, to=due - dt.timedelta(hours=1))  # back before its time
     stack.sandbox_control(f"bookings/{quote(booking['id'], safe='')}/status",
                           {"status": "confirmed"})  # fmt: skip
-    await _settled(stack)
+    await settled(stack)
     assert await run_reminders(stack, to=due) == {"sent": 1}
     assert "Saltwater Leith" in section_text(reminders_to(stack)[0])
 
@@ -251,7 +261,7 @@ async def test_a_reminder_survives_a_restart_on_postgres() -> None:
         with LocalStack(database_url=url) as stack:
             await booked(stack)
             due = starts_at(the_booking(stack)) - LEAD
-            await _settled(stack)
+            await settled(stack)
             stack.stop_app()
             stack.start_app()
             assert await run_reminders(stack, to=due) == {"sent": 1}
@@ -284,3 +294,27 @@ async def test_the_dev_clock_control_refuses_bad_input(stack: LocalStack) -> Non
             response = await client.post("/_dev/reminders/run", content=body)
             assert response.status_code == 400, body
             assert response.json()["ok"] is False
+
+
+async def test_a_change_made_in_slack_moves_the_reminder(stack: LocalStack) -> None:
+    message = await booked(stack)
+    before = the_booking(stack)
+    old_due = starts_at(before) - LEAD
+    await _click_change(stack, "U_ALICE", message)
+    form = await _change_form(stack, "U_ALICE")
+    new_time = await _choose_other_time(stack, form, before["time"][:5])
+    await stack.driver.submit("U_ALICE", form["id"])
+    assert "Booking changed" in section_text(await wait_for_result(stack, "U_ALICE"))
+    await settled(stack)
+    assert the_booking(stack)["time"][:5] == new_time
+    new_due = starts_at(the_booking(stack)) - LEAD
+
+    # Sent at the new time only: nothing at the old one, whichever comes first.
+    if old_due < new_due:
+        assert await run_reminders(stack, to=old_due) == {}
+        assert await run_reminders(stack, to=new_due) == {"sent": 1}
+    else:
+        assert await run_reminders(stack, to=new_due) == {"sent": 1}
+        assert await run_reminders(stack, to=old_due) == {}
+    [reminder] = reminders_to(stack)
+    assert f"*{new_time}*" in section_text(reminder)
