@@ -314,7 +314,9 @@ class StatusDelivery:
         else:
             current = await self._store.get_booking(job.booking_id) or record
         if await self._apply_details(job):  # the duration, which the status leaves alone
-            current = await self._store.get_booking(job.booking_id) or current
+            fresh = await self._store.get_booking(job.booking_id)
+            if fresh is not None:  # this event's status and time, as worked out above
+                current = replace(fresh, status=current.status, last_update=current.last_update)
         await self._reminders.reschedule(current)
         # From the stored record, not apply_status's answer: a retry after a crash between
         # the two still updates the message.

@@ -154,7 +154,7 @@ async def test_a_change_at_bookable_moves_the_reminder(stack: LocalStack) -> Non
     assert f"*{new_time}*" in section_text(reminder)
     # The confirmation message shows the new time too (its links follow the booking).
     updated = stack.fake.message("C_GENERAL", message["ts"])
-    assert updated is not None and f"*{new_time}*" in section_text(updated)
+    assert updated is not None and f"*{new_time} venue time*" in section_text(updated)
 
 
 async def test_reschedule_moves_it_and_a_missed_hook_never_sends_a_wrong_reminder(
