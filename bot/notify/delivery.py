@@ -35,7 +35,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +104,7 @@ class JobRun:
     progress: dict[str, Any] = field(default_factory=dict)
     suspect: bool = False  # an earlier attempt may have posted without recording it
     posting: bool = False  # a chat.postMessage was sent and has not answered
+    team_id: str | None = None  # the workspace posted to now: its token is used
 
     @classmethod
     def start(cls, job: OutboxJob, deadline: float) -> JobRun:
@@ -126,7 +127,7 @@ class StatusDelivery:
         store: Store,
         worker_id: str,
         *,
-        slack: Callable[[], AsyncWebClient],
+        slack: Callable[[str | None], Awaitable[AsyncWebClient]],
         pacer: NotifierPacing,
         slack_timeout: float,
         max_hold: float,
@@ -197,6 +198,7 @@ class StatusDelivery:
         if record is None:  # cannot happen: the job is queued with the record
             log.error("confirm job %s: booking %s not stored", run.job.id, run.job.booking_id)
             return
+        run.team_id = record.team_id
         message = booking_message(record)
         channel = record.channel_id
         if channel and not channel.startswith("D") and not run.progress.get("channel_lost"):
@@ -226,6 +228,7 @@ class StatusDelivery:
             log.error("unresolved job %s: submission context unusable", run.job.id)
             return
         user, message = notice
+        run.team_id = str((submission.context or {}).get("team_id") or "") if submission else None
         dm = await self._open_dm(run, user)
         await self._post(run, "dm_ts", dm, message)
 
@@ -233,6 +236,7 @@ class StatusDelivery:
 
     async def _notify_booker(self, run: JobRun, record: BookingRecord) -> None:
         job = run.job
+        run.team_id = record.team_id
         if await self._store.is_creation_event(job.event_id):
             # The app posted the confirmation itself when it made the booking: the creation
             # event (whatever its eventType; spec 1.2.0 sends booking.updated) is no news,
@@ -306,7 +310,7 @@ class StatusDelivery:
             return str(dm)
         self._before_slack_call(run)
         try:
-            opened = await self._slack().conversations_open(users=user_id)
+            opened = await (await self._slack(run.team_id)).conversations_open(users=user_id)
         except SlackApiError as error:
             code = error_code(error)
             if code not in DM_IMPOSSIBLE:
@@ -321,7 +325,7 @@ class StatusDelivery:
         self._before_slack_call(run)
         message = booking_message(record)
         try:
-            await self._slack().chat_update(
+            await (await self._slack(run.team_id)).chat_update(
                 channel=record.channel_id,
                 ts=record.message_ts,
                 text=message["text"],
@@ -343,7 +347,8 @@ class StatusDelivery:
         subscriptions = await self._store.matching_subscriptions(
             venue_name=venue, group_name=group, status=job.status
         )
-        channels = sorted({subscription.channel_id for subscription in subscriptions})
+        # Each workspace's channels get the notice with that workspace's token.
+        channels = sorted({(s.channel_id, s.team_id) for s in subscriptions})
         if not channels:
             return
         old = await self._store.status_before(
@@ -362,10 +367,14 @@ class StatusDelivery:
             party_size=_int(job.payload.get("partySize")),
             reference=_text(job.payload.get("reference")),
         )
-        for channel in channels:
+        for channel, team_id in channels:
             key = f"posted:{channel}"
+            run.team_id = team_id
             try:
                 await self._post(run, key, channel, notice)
+            except Undeliverable as why:  # that workspace uninstalled the app
+                log.warning("subscription channel %s skipped: %s", channel, why)
+                await self.save(run, **{key: "skipped:not_installed"})
             except SlackApiError as error:
                 code = error_code(error)
                 if code not in CHANNEL_UNUSABLE:
@@ -410,6 +419,7 @@ class StatusDelivery:
             if found:
                 await self.save(run, **{key: found})
                 return found
+        client = await self._slack(run.team_id)  # Undeliverable if not installed there
         await self._pace(run, channel)
         self._before_slack_call(run)
         spacing = self._pacer.gate(channel)  # actual sends spaced, whatever the plan said
@@ -417,7 +427,7 @@ class StatusDelivery:
             await asyncio.sleep(spacing)
         run.posting = True
         try:
-            response = await self._slack().chat_postMessage(
+            response = await client.chat_postMessage(
                 channel=channel,
                 thread_ts=thread_ts,
                 text=message["text"],
@@ -451,7 +461,7 @@ class StatusDelivery:
 
     async def _find_posted(self, run: JobRun, channel: str, thread_ts: str | None) -> str | None:
         """The ts of a message this job already posted (found by its metadata), if any."""
-        client = self._slack()
+        client = await self._slack(run.team_id)
         cursor: str | None = None
         for _ in range(LOOKUP_PAGES):
             self._before_slack_call(run)

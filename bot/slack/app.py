@@ -12,6 +12,7 @@ from bot.slack.blocks.common import simple_message
 from bot.slack.followups import FollowUps
 from bot.slack.listeners import register_listeners
 from bot.slack.listeners.shared import Shared, failure_text, tell
+from bot.slack.oauth import oauth_app_options, register_workspace_events
 from bot.slack.users import UserDirectory
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,9 @@ def build_bolt_app(ctx: AppContext, followups: FollowUps) -> AsyncApp:
         process_before_response=True,
         request_verification_enabled=True,
         logger=logging.getLogger("slack_bolt"),
+        **oauth_app_options(ctx.settings, ctx.store, ctx.slack),
     )
+    register_workspace_events(app, ctx.settings, ctx.store)
     register_listeners(app, ctx, Shared(UserDirectory(ctx.slack), followups))
 
     @app.error

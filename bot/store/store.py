@@ -15,6 +15,7 @@ from bot.store.secrets import SecretsMixin, build_cipher
 from bot.store.submissions import SubmissionsMixin
 from bot.store.subscriptions import SubscriptionsMixin
 from bot.store.webhooks import WebhooksMixin
+from bot.store.workspaces import WorkspacesMixin
 
 
 class Store(
@@ -25,6 +26,7 @@ class Store(
     PacingMixin,
     SubscriptionsMixin,
     SecretsMixin,
+    WorkspacesMixin,
 ):
     """SQLite (`sqlite+aiosqlite:///file.db`) or Postgres (`postgresql+asyncpg://…`).
 

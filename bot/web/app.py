@@ -1,7 +1,8 @@
 """`build_asgi_app(settings)`: the one Starlette app that `serve` and the playground run.
 
 Routes: POST /slack/events (Bolt), POST /webhooks/bookable, GET /healthz, GET /metrics
-(Prometheus), and, with BOOKABLE_ENV=local, the embedded Bookable sandbox under /_sandbox.
+(Prometheus), in OAuth mode GET /slack/install and /slack/oauth_redirect,
+and, with BOOKABLE_ENV=local, the embedded Bookable sandbox under /_sandbox.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from bot.service.sweep import SubmissionSweep
 from bot.service.webhooks import WebhookIngest
 from bot.slack.app import build_bolt_app
 from bot.slack.followups import FollowUps
+from bot.slack.installations import workspace_tokens
 from bot.slack.listeners.shared import response_session, response_url_session
+from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH
 from bot.web.limits import BodySizeLimit
 from bot.web.local import register_local_webhook
 from bot.web.observe import RequestObservation, note_slack_kind
@@ -74,7 +77,12 @@ def build_asgi_app(
             bolt = build_bolt_app(ctx, followups)
             handler = AsyncSlackRequestHandler(bolt)
             ingest = WebhookIngest(ctx.store, settings)
-            notifier = Notifier(ctx.store, settings, venues=ctx.booking.venues)
+            notifier = Notifier(
+                ctx.store,
+                settings,
+                venues=ctx.booking.venues,
+                tokens=workspace_tokens(settings, ctx.store),
+            )
             ingest.on_accepted = notifier.wake
             ctx.booking.on_confirmation_queued = notifier.wake
             sweep = SubmissionSweep(ctx.store, settings, on_queued=notifier.wake)
@@ -124,6 +132,11 @@ def build_asgi_app(
             log.warning("Slack request rejected: malformed body (%s)", type(error).__name__)
             return JSONResponse({"ok": False, "error": "malformed request"}, status_code=400)
 
+    async def slack_oauth(request: Request) -> Response:
+        """Add to Slack page and OAuth redirect (OAuth mode): Bolt's flow."""
+        handler: AsyncSlackRequestHandler = state["handler"]  # type: ignore[assignment]
+        return await handler.handle(request)
+
     async def bookable_webhook(request: Request) -> Response:
         ingest: WebhookIngest = state["ingest"]  # type: ignore[assignment]
         return await ingest.handle(request)
@@ -161,6 +174,14 @@ def build_asgi_app(
         Route("/slack/events", slack_events, methods=["POST"]),
         Route("/webhooks/bookable", bookable_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        *(
+            [
+                Route(INSTALL_PATH, slack_oauth, methods=["GET"]),
+                Route(REDIRECT_PATH, slack_oauth, methods=["GET"]),
+            ]
+            if settings.oauth_mode
+            else []
+        ),
         Route("/metrics", metrics, methods=["GET"]),
     ]
     if settings.is_local:
