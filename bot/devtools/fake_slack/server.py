@@ -129,7 +129,12 @@ class FakeSlack:
             body = {"ok": False, "error": "unknown_method"}
             return self._answer(method, args, 200, body, **caller)
         with self._lock:  # the change and its recorded call become visible together
-            status, body = self._run(lambda: {"ok": True, **handler(self._workspace, args)})
+            views = self._workspace.views
+            views.team_id = team or self.team_id  # a view belongs to the caller's workspace
+            try:
+                status, body = self._run(lambda: {"ok": True, **handler(self._workspace, args)})
+            finally:
+                views.team_id = self.team_id
             if method == "auth.test" and grant is not None and body.get("ok"):
                 body |= {
                     "team_id": grant.team_id,
