@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     actions = webhooks.add_subparsers(title="actions")
     register = actions.add_parser("register", help="register <public-base-url>/webhooks/bookable")
     register.add_argument("public_base_url")
+    register.add_argument(
+        "--account", help="a workspace's own Bookable account (its id, from the Home tab)"
+    )
     register.set_defaults(handler=_webhooks, action="register")
     update = actions.add_parser("update", help="point the webhook at a new base URL")
     update.add_argument("public_base_url")
@@ -163,7 +166,12 @@ def _webhooks(args: argparse.Namespace) -> int:
     from bot.cli_webhooks import run_webhook_command
 
     return asyncio.run(
-        run_webhook_command(settings, args.action, getattr(args, "public_base_url", None))
+        run_webhook_command(
+            settings,
+            args.action,
+            getattr(args, "public_base_url", None),
+            getattr(args, "account", None),
+        )
     )
 
 

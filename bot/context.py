@@ -17,6 +17,7 @@ from bot.bookable.client import BookableClient
 from bot.config import Settings
 from bot.logging_setup import register_secrets
 from bot.observability.slack_client import SlackCallObserver
+from bot.service.accounts import BookableAccounts
 from bot.service.booking import BookingService
 from bot.store import Store
 
@@ -52,6 +53,8 @@ class AppContext:
     slack: AsyncWebClient
     booking: BookingService
     http_session: aiohttp.ClientSession
+    # Each workspace's own Bookable account, if it connected one (bot.service.accounts).
+    accounts: BookableAccounts = field(init=False)
     # Closes what `create` opened, newest first.
     _resources: contextlib.AsyncExitStack = field(
         default_factory=contextlib.AsyncExitStack, repr=False
@@ -90,7 +93,9 @@ class AppContext:
         except BaseException:
             await resources.aclose()
             raise
-        return cls(settings, bookable, store, slack, booking, session, resources)
+        context = cls(settings, bookable, store, slack, booking, session, resources)
+        context.accounts = BookableAccounts(bookable, store)
+        return context
 
     async def aclose(self) -> None:
         await self._resources.aclose()

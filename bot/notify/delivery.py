@@ -65,7 +65,7 @@ from bot.store.records import submission_of
 
 if TYPE_CHECKING:
     from bot.service.venues import VenueDirectory
-    from bot.store import BookingRecord, OutboxJob, Store
+    from bot.store import BookingRecord, OutboxJob, Store, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -344,8 +344,11 @@ class StatusDelivery:
     async def _notify_subscribers(self, run: JobRun) -> None:
         job = run.job
         venue, group = await self._venue_names(job)
-        subscriptions = await self._store.matching_subscriptions(
-            venue_name=venue, group_name=group, status=job.status
+        subscriptions = await self._on_account_of(
+            job,
+            await self._store.matching_subscriptions(
+                venue_name=venue, group_name=group, status=job.status
+            ),
         )
         # Each workspace's channels get the notice with that workspace's token.
         channels = sorted({(s.channel_id, s.team_id) for s in subscriptions})
@@ -381,6 +384,19 @@ class StatusDelivery:
                     raise
                 log.warning("subscription channel %s unavailable (%s); skipped", channel, code)
                 await self.save(run, **{key: f"skipped:{code}"})
+
+    async def _on_account_of(
+        self, job: OutboxJob, subscriptions: list[Subscription]
+    ) -> list[Subscription]:
+        """Only workspaces on the Bookable account whose webhook brought the event: a
+        booking made elsewhere under one partner account is no other account's business."""
+        if not subscriptions:
+            return subscriptions
+        accounts = await self._store.accounts_by_team()
+        if not accounts:  # every workspace uses the operator's account
+            return subscriptions
+        account = await self._store.event_account(job.event_id) if job.event_id else None
+        return [s for s in subscriptions if accounts.get(s.team_id) == account]
 
     async def _venue_names(self, job: OutboxJob) -> tuple[str | None, str | None]:
         """The event's own names when it has them (an undocumented extra), else the

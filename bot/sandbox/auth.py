@@ -81,10 +81,13 @@ class Gateway:
         if form is None:
             bad = {"error": "invalid_request", "error_description": "Expected a JSON object"}
             return JSONResponse(bad, status_code=400, headers=headers)
-        secret = config.client_secret.get_secret_value().encode()
+        client_id = str(form.get("client_id") or "")
+        by_client = state.counters.token_requests_by_client
+        by_client[client_id] = by_client.get(client_id, 0) + 1
+        secret = (state.client_secret(client_id) or "").encode()
         if not (
             form.get("grant_type") == "client_credentials"
-            and form.get("client_id") == config.client_id
+            and secret
             and hmac.compare_digest(form.get("client_secret", "").encode(), secret)
             and form.get("audience") == config.audience
         ):
@@ -92,7 +95,7 @@ class Gateway:
         scopes = frozenset(config.scopes)
         if form.get("scope"):  # Auth0 lets a client ask for fewer scopes than it may have
             scopes &= frozenset(form["scope"].split())
-        token, ttl = state.issue_token(scopes)
+        token, ttl = state.issue_token(scopes, client_id)
         body: dict[str, Any] = {
             "access_token": token,
             "scope": " ".join(scope for scope in config.scopes if scope in scopes),

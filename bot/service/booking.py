@@ -31,6 +31,7 @@ from bot.bookable.models import (
     VenueQuery,
 )
 from bot.config import Settings
+from bot.service.accounts import current_account
 from bot.service.adoption import fingerprint, submission_context
 from bot.service.search import CoalescingCache
 from bot.service.venues import VenueDirectory
@@ -105,7 +106,7 @@ def is_ambiguous(error: BookableError) -> bool:
 
 class BookingService:
     def __init__(self, bookable: BookableClient, store: Store, settings: Settings) -> None:
-        self.bookable = bookable
+        self._bookable = bookable
         self.store = store
         self.settings = settings
         self.searches: CoalescingCache[VenuePage] = CoalescingCache(
@@ -117,10 +118,18 @@ class BookingService:
         # its notifier, so the confirmation needs no poll).
         self.on_confirmation_queued: Callable[[], None] | None = None
 
+    @property
+    def bookable(self) -> BookableClient:
+        """The request's workspace account (`bot.service.accounts`), else the operator's."""
+        account = current_account()
+        return account.client if account is not None else self._bookable
+
     # --- search ---------------------------------------------------------------------------
 
     async def search_page(self, query: VenueQuery) -> VenuePage:
-        page = await self.searches.get(query.cache_key(), lambda: self._search_now(query))
+        account = current_account()  # each account's results are its own
+        key = f"{account.account_id if account else ''}|{query.cache_key()}"
+        page = await self.searches.get(key, lambda: self._search_now(query))
         for venue in page.data:
             self.venues.remember(venue)
         return page

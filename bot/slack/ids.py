@@ -49,6 +49,12 @@ FORM_NOTICE_BLOCK = "form_notice"  # context at the top (e.g. Bookable unavailab
 # Date and party size dispatch an action on change, which reloads the available times.
 REFRESH_ACTIONS = (DATE.action_id, PARTY.action_id)
 
+# --- a workspace's own Bookable account (a section the Home tab includes) ---------------
+ACCOUNT_CONNECT_ACTION = "bookable_account_connect"
+ACCOUNT_CALLBACK = "bookable_account_form"
+ACCOUNT_CLIENT_ID = Field("account_client_id", "account_client_id_value")
+ACCOUNT_CLIENT_SECRET = Field("account_client_secret", "account_client_secret_value")
+
 MAX_BUTTON_VALUE = 2000
 MAX_OPTION_VALUE = 150
 MAX_PRIVATE_METADATA = 3000

@@ -102,6 +102,8 @@ webhook_events = Table(
     Column("group_name", Text),
     Column("payload", Json, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
+    # The workspace Bookable account whose webhook delivered it (NULL: the operator's).
+    Column("account_id", String(64)),
     # The dedupe key: Bookable may deliver the same change more than once.
     UniqueConstraint("booking_id", "last_update_key", "status"),
 )

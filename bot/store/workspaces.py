@@ -25,6 +25,7 @@ from bot.store.schema import (
     slack_teams,
     submissions,
     subscriptions,
+    webhook_events,
 )
 from bot.store.secrets import KEY_SETTING
 
@@ -249,3 +250,15 @@ class WorkspacesMixin(StoreCore):
         statement = delete(bookable_accounts).where(bookable_accounts.c.team_id == team_id)
         async with self._write(urgent=True) as connection:
             return (await connection.execute(statement)).rowcount > 0
+
+    async def event_account(self, event_id: int) -> str | None:
+        """The workspace account whose webhook delivered the event (None: the operator's)."""
+        query = select(webhook_events.c.account_id).where(webhook_events.c.id == event_id)
+        async with self._read() as connection:
+            return (await connection.execute(query)).scalar()
+
+    async def accounts_by_team(self) -> dict[str, str]:
+        """Every workspace with its own Bookable account → that account."""
+        query = select(bookable_accounts.c.team_id, bookable_accounts.c.account_id)
+        async with self._read() as connection:
+            return {row.team_id: row.account_id for row in await connection.execute(query)}

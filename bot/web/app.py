@@ -25,7 +25,7 @@ from bot.context import AppContext
 from bot.notify.notifier import Notifier
 from bot.observability.metrics import OutboxGauges, render
 from bot.service.sweep import SubmissionSweep
-from bot.service.webhooks import WebhookIngest
+from bot.service.webhooks import AccountWebhooks, WebhookIngest
 from bot.slack.app import build_bolt_app
 from bot.slack.followups import FollowUps
 from bot.slack.installations import workspace_tokens
@@ -84,6 +84,7 @@ def build_asgi_app(
                 tokens=workspace_tokens(settings, ctx.store),
             )
             ingest.on_accepted = notifier.wake
+            account_ingests = AccountWebhooks(ctx.store, settings, on_accepted=notifier.wake)
             ctx.booking.on_confirmation_queued = notifier.wake
             sweep = SubmissionSweep(ctx.store, settings, on_queued=notifier.wake)
             outbox_gauges = OutboxGauges(ctx.store.outbox_stats)
@@ -91,6 +92,7 @@ def build_asgi_app(
                 ctx=ctx,
                 handler=handler,
                 ingest=ingest,
+                account_ingests=account_ingests,
                 notifier=notifier,
                 followups=followups,
                 outbox_gauges=outbox_gauges,
@@ -141,6 +143,18 @@ def build_asgi_app(
         ingest: WebhookIngest = state["ingest"]  # type: ignore[assignment]
         return await ingest.handle(request)
 
+    async def account_webhook(request: Request) -> Response:
+        """A workspace's own Bookable account: its own path and signing secret."""
+        ingests: AccountWebhooks = state["account_ingests"]  # type: ignore[assignment]
+        try:
+            ingest = await ingests.get(request.path_params["account"])
+        except Exception:  # the database: Bookable retries later
+            log.exception("Bookable webhook: could not look up the account")
+            return JSONResponse({"ok": False, "error": "temporarily unavailable"}, status_code=503)
+        if ingest is None:
+            return JSONResponse({"ok": False, "error": "unknown account"}, status_code=404)
+        return await ingest.handle(request)
+
     async def healthz(request: Request) -> Response:
         ctx = state.get("ctx")
         if not isinstance(ctx, AppContext):
@@ -173,6 +187,7 @@ def build_asgi_app(
     routes: list[Route | Mount] = [
         Route("/slack/events", slack_events, methods=["POST"]),
         Route("/webhooks/bookable", bookable_webhook, methods=["POST"]),
+        Route("/webhooks/bookable/{account}", account_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         *(
             [

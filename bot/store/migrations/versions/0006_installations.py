@@ -6,6 +6,8 @@ and a Bookable account per workspace.
 * slack_oauth_states: the `state` of each Add to Slack link, consumed at most once.
 * slack_teams: the Enterprise Grid org of each workspace seen in a request.
 * bookable_accounts: a workspace's own Bookable client id and (encrypted) secret.
+* webhook_events.account_id: which account's webhook delivered the event (NULL: the
+  operator's), so notices of bookings made elsewhere reach only that account's workspaces.
 
 Revision ID: 0006
 Revises: 0003
@@ -29,6 +31,8 @@ Timestamp = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("webhook_events") as batch:
+        batch.add_column(sa.Column("account_id", sa.String(64)))
     op.create_table(
         "slack_installations",
         sa.Column("install_key", sa.String(300), nullable=False),
@@ -87,3 +91,5 @@ def downgrade() -> None:
     op.drop_index("ix_slack_installations_enterprise_id", "slack_installations")
     op.drop_index("ix_slack_installations_team_id", "slack_installations")
     op.drop_table("slack_installations")
+    with op.batch_alter_table("webhook_events") as batch:
+        batch.drop_column("account_id")
