@@ -111,13 +111,14 @@ class Gateway:
             counters = self.state.counters
             counters.api_requests += 1
             counters.api_in_flight += 1  # tests wait for 0: no request left to finish
-            counters.received.append(
-                {
-                    "method": request.method,
-                    "path": request.url.path,
-                    "correlation_id": request.headers.get("x-correlation-id"),
-                }
-            )
+            entry: dict[str, str | None] = {
+                "method": request.method,
+                "path": request.url.path,
+                "correlation_id": request.headers.get("x-correlation-id"),
+                "client_id": None,  # the partner account whose token it carried, once known
+            }
+            counters.received.append(entry)
+            request.state.received = entry
             try:
                 return await self._answer(request, scope, handler)
             finally:
@@ -130,6 +131,7 @@ class Gateway:
         await self._latency()
         try:
             principal = self._authenticate(request)
+            request.state.received["client_id"] = principal.sub
             headers.update(self._count_request(principal.sub))
             if scope not in principal.scopes:
                 raise Problem(403, FORBIDDEN, f"The access token lacks the {scope} scope.")

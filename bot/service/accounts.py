@@ -2,16 +2,14 @@
 workspace's own client id and secret; without one, the operator's (BOOKABLE_CLIENT_ID).
 
 `BookableAccounts.client_for(team)` is the client a request of that workspace uses; the
-Slack app sets it for each request (`use_client`), so the booking service, and the follow-up
+Slack app sets it for each request (`use_account`), so the booking service, and the follow-up
 work queued from the request (it copies the context), call Bookable as that workspace. Token
 caching is per credential, process-wide (`bot.bookable.auth.TokenProviders`)."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import secrets
-from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -41,13 +39,9 @@ def current_account() -> AccountClient | None:
     return _current.get()
 
 
-@contextlib.contextmanager
-def use_client(account: AccountClient | None) -> Iterator[None]:
-    token = _current.set(account)
-    try:
-        yield
-    finally:
-        _current.reset(token)
+def use_account(account: AccountClient | None) -> None:
+    """For the rest of the current task (a request's) and the tasks it starts or queues."""
+    _current.set(account)
 
 
 @dataclass(frozen=True)

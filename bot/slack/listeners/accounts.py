@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import AppContext
-from bot.service.accounts import use_client
+from bot.service.accounts import use_account
 from bot.slack import ids
 from bot.slack.blocks.account import account_modal, account_result_view
 from bot.slack.followups import BUSY_TEXT
@@ -33,9 +33,10 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
 
     @app.middleware
     async def workspace_account(context: AsyncBoltContext, next: Any) -> Any:
-        account = await accounts.client_for(context.team_id)
-        with use_client(account):  # follow-ups queued meanwhile keep it (context copy)
-            return await next()
+        # Bolt runs middleware one after another, then the listener, all in the request's
+        # own task: set for the rest of that task (follow-ups queued copy it), not reset.
+        use_account(await accounts.client_for(context.team_id))
+        return await next()
 
     async def may_connect(user_id: str, client: AsyncWebClient) -> bool:
         if user_id in ctx.settings.admin_user_ids():
