@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from bot.devtools.fake_slack import BOT_USER_ID, Channel
+from bot.devtools.fake_slack import BOT_USER_ID, Channel, SlackDriver
 from bot.devtools.stack import LocalStack
 from bot.slack import ids
 from tests.slack.flow import WAIT, book_through_slack, buttons, next_weekday
@@ -28,12 +28,15 @@ def install_both(stack: LocalStack) -> dict[str, str]:
     return tokens
 
 
-async def book_in(stack: LocalStack, team: str, weekday: int = 2) -> dict[str, Any]:
-    """Book a table from `team` through Slack; its confirmation message."""
-    stack.driver = stack.driver_for(team)
+async def book_in(
+    stack: LocalStack, team: str, *, driver: SlackDriver | None = None
+) -> dict[str, Any]:
+    """Book a table from `team` (ALPHA or BETA, else Alice in C_GENERAL) through Slack, with
+    `driver` if given (e.g. an Enterprise Grid org's); its confirmation message."""
+    stack.driver = driver or stack.driver_for(team)
     return await book_through_slack(
-        stack, BOOKER[team], CHANNEL[team], f"search dishoom covent date:{next_weekday(weekday)}",
-        "Dishoom Covent Garden",
+        stack, BOOKER.get(team, "U_ALICE"), CHANNEL.get(team, "C_GENERAL"),
+        f"search dishoom covent date:{next_weekday(2)}", "Dishoom Covent Garden",
     )  # fmt: skip
 
 

@@ -51,8 +51,11 @@ async def connect(
     """Click the Home tab's button, fill the modal, submit; the view shown afterwards."""
     driver = stack.driver_for(team)
     home = _publish_home(stack, team, token, user)
+    earlier = (stack.fake.current_view(user) or {}).get("id")  # a form from an earlier try
     await driver.click(user, home, ids.ACCOUNT_CONNECT_ACTION)
-    form = await _modal(stack, user, lambda v: v["callback_id"] == ids.ACCOUNT_CALLBACK)
+    form = await _modal(
+        stack, user, lambda v: v["callback_id"] == ids.ACCOUNT_CALLBACK and v["id"] != earlier
+    )
     await driver.type_value(form["id"], ids.ACCOUNT_CLIENT_ID.block_id,
                             ids.ACCOUNT_CLIENT_ID.action_id, client_id)  # fmt: skip
     await driver.type_value(form["id"], ids.ACCOUNT_CLIENT_SECRET.block_id,

@@ -67,6 +67,17 @@ def account_modal(*, notice: str | None = None) -> dict[str, Any]:
     }
 
 
+def connected_text(account_id: str) -> str:
+    """After connecting: what the operator needs for the account's webhook (its id)."""
+    account = escape(account_id)
+    return (
+        ":white_check_mark: Connected. This workspace now books with its own Bookable "
+        "account. The secret is stored encrypted and will not be shown again.\n"
+        f"Account id: `{account}`. For booking updates from this account, the app's "
+        f"operator runs `bookable-bot webhooks register <public-url> --account {account}`."
+    )
+
+
 def account_result_view(escaped: str) -> dict[str, Any]:
     return {
         "type": "modal",

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.context import AppContext
 from bot.service.accounts import use_account
 from bot.slack import ids
-from bot.slack.blocks.account import account_modal, account_result_view
+from bot.slack.blocks.account import account_modal, account_result_view, connected_text
 from bot.slack.followups import BUSY_TEXT
 from bot.slack.listeners.shared import Shared, log, team_of, user_of
 
@@ -76,10 +76,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
                 )
                 return
             log.info("workspace %s: Bookable account connected by %s", team, user)
-            done = account_result_view(
-                ":white_check_mark: Connected. This workspace now books with its own Bookable "
-                "account. The secret is stored encrypted and will not be shown again."
-            )
+            done = account_result_view(connected_text(outcome.account_id))
             await client.views_update(view_id=view_id, view=done)
 
         if not shared.followups.submit("connect a Bookable account", connect):
