@@ -77,6 +77,10 @@ class BookableAccounts:
         self._by_team[team_id] = found
         return found
 
+    async def has_own(self, team_id: str) -> bool:
+        """For the Home tab's section: does the workspace use its own account?"""
+        return await self.client_for(team_id) is not None
+
     async def client_for_account(self, account_id: str) -> AccountClient | None:
         stored = await self._store.bookable_account(account_id=account_id)
         if stored is None:

@@ -53,7 +53,9 @@ def oauth_app_options(settings: Settings, store: Store, client: AsyncWebClient) 
         logger=logging.getLogger("slack_bolt.oauth"),
     )
     # Bolt's own authorize (from the settings) refreshes rotating tokens with a default
-    # client that calls slack.com; this one uses ours (SLACK_API_URL).
+    # client that calls slack.com; this one uses ours (SLACK_API_URL). Its cache keeps the
+    # auth.test answer per token, so acks do not wait on Slack each time; the installation
+    # is still read for every request, so an uninstalled workspace is refused at once.
     authorize = AsyncInstallationStoreAuthorize(
         logger=logging.getLogger("slack_bolt.authorize"),
         installation_store=installations,
@@ -61,6 +63,7 @@ def oauth_app_options(settings: Settings, store: Store, client: AsyncWebClient) 
         client_secret=secret,
         token_rotation_expiration_minutes=settings.slack_token_rotation_minutes,
         bot_only=True,
+        cache_enabled=True,
         client=client,
     )
     return {
