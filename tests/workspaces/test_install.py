@@ -80,3 +80,17 @@ def test_a_state_from_the_page_but_another_browser_is_refused(oauth_stack: Local
     )
     assert stolen.status_code == 400
     assert oauth_stack.fake.calls_to("oauth.v2.access") == []
+
+
+async def test_a_revoked_bot_token_retires_the_workspace_but_a_user_token_does_not(
+    oauth_stack: LocalStack, app_store: Store
+) -> None:
+    assert oauth_stack.install_workspace(ALPHA).status_code == 200
+    driver = oauth_stack.driver_for(ALPHA)
+    users_only = {"type": "tokens_revoked", "tokens": {"oauth": ["U_ALICE"], "bot": []}}
+    assert (await driver.event(users_only)).status_code == 200
+    assert await app_store.find_installation_row(None, ALPHA) is not None
+
+    bot = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U_BOT"]}}
+    assert (await driver.event(bot)).status_code == 200
+    assert await app_store.find_installation_row(None, ALPHA) is None
