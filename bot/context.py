@@ -66,6 +66,7 @@ class AppContext:
             secret.get_secret_value() if secret else None
             for secret in (
                 settings.slack_bot_token,
+                settings.slack_client_secret,
                 settings.slack_signing_secret,
                 settings.slack_app_token,
                 settings.bookable_client_secret,

@@ -19,6 +19,7 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.logging_setup import register_secrets
 from bot.store import Store
 from bot.store.workspaces import InstallationRow
 
@@ -61,6 +62,7 @@ def row_from_bot(bot: Bot, *, installer_user_id: str | None = None) -> Installat
 
 
 def bot_from_row(row: InstallationRow) -> Bot:
+    register_secrets((row.bot_token, row.bot_refresh_token))  # masked in every log line
     expires = row.bot_token_expires_at
     return Bot(
         app_id=row.app_id,
