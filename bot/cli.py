@@ -51,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     playground = sub.add_parser("playground", help="try the whole app in your browser")
     playground.add_argument("--port", type=int, default=3000)
     playground.add_argument("--open", action="store_true", help="open a browser tab")
+    playground.add_argument(
+        "--workspaces",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2: Add to Slack mode, installed in two workspaces (pick a person to switch)",
+    )
     playground.set_defaults(handler=_playground)
 
     webhooks = sub.add_parser("webhooks", help="manage the Bookable webhook registration")
@@ -157,7 +164,7 @@ def _playground(args: argparse.Namespace) -> int:
     configure_logging(os.environ.get("LOG_LEVEL", "WARNING"))
     from bot.devtools.playground import run_playground
 
-    return run_playground(port=args.port, open_browser=args.open)
+    return run_playground(port=args.port, open_browser=args.open, workspaces=args.workspaces)
 
 
 def _webhooks(args: argparse.Namespace) -> int:
