@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from bot.bookable.client import BookableClient
 from bot.bookable.errors import TokenError
-from bot.store import Store
+from bot.store import EncryptionKeyError, Store
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +110,16 @@ class BookableAccounts:
                 return ConnectOutcome(problem="Bookable did not accept these credentials.")
             return ConnectOutcome(problem="Bookable could not be reached; try again shortly.")
         account_id = "acct-" + secrets.token_hex(6)
-        await self._store.put_bookable_account(
-            account_id, team_id, client_id, client_secret, created_by=user_id
-        )
+        try:
+            await self._store.put_bookable_account(
+                account_id, team_id, client_id, client_secret, created_by=user_id
+            )
+        except EncryptionKeyError:
+            log.error("workspace %s: cannot store Bookable credentials without a key", team_id)
+            return ConnectOutcome(
+                problem="This app cannot store credentials yet (its operator has not set "
+                "BOT_ENCRYPTION_KEY)."
+            )
         self._by_team.pop(team_id, None)
         log.info("workspace %s connected its own Bookable account %s", team_id, account_id)
         return ConnectOutcome(account_id=account_id)
