@@ -55,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     playground = sub.add_parser("playground", help="try the whole app in your browser")
     playground.add_argument("--port", type=int, default=3000, help="port (default 3000)")
     playground.add_argument("--open", action="store_true", help="open a browser tab")
+    playground.add_argument(
+        "--workspaces",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2: Add to Slack mode, installed in two workspaces (pick a person to switch)",
+    )
     playground.set_defaults(handler=_playground)
 
     webhooks = sub.add_parser("webhooks", help="manage the Bookable webhook registration")
@@ -63,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     base_url_help = "the app's public HTTPS address, e.g. https://bot.example.com"
     register = actions.add_parser("register", help="register <public-base-url>/webhooks/bookable")
     register.add_argument("public_base_url", help=base_url_help)
+    register.add_argument(
+        "--account", help="a workspace's own Bookable account (its id, from the Home tab)"
+    )
     register.set_defaults(handler=_webhooks, action="register")
     update = actions.add_parser("update", help="point the webhook at a new base URL")
     update.add_argument("public_base_url", help=base_url_help)
@@ -167,7 +177,7 @@ def _playground(args: argparse.Namespace) -> int:
     configure_logging(os.environ.get("LOG_LEVEL", "WARNING"))
     from bot.devtools.playground import run_playground
 
-    return run_playground(port=args.port, open_browser=args.open)
+    return run_playground(port=args.port, open_browser=args.open, workspaces=args.workspaces)
 
 
 def _webhooks(args: argparse.Namespace) -> int:
@@ -176,7 +186,12 @@ def _webhooks(args: argparse.Namespace) -> int:
     from bot.cli_webhooks import run_webhook_command
 
     return asyncio.run(
-        run_webhook_command(settings, args.action, getattr(args, "public_base_url", None))
+        run_webhook_command(
+            settings,
+            args.action,
+            getattr(args, "public_base_url", None),
+            getattr(args, "account", None),
+        )
     )
 
 

@@ -49,13 +49,29 @@ class LogFormat(StrEnum):
     JSON = "json"  # one JSON object per line, with the request's correlation id
 
 
+class UninstallData(StrEnum):
+    KEEP = "keep"  # an uninstalled workspace's bookings stay (a reinstall finds them)
+    PURGE = "purge"  # its bookings, submissions and subscriptions are deleted
+
+
 class SignatureEncoding(StrEnum):
     HEX = "hex"
     BASE64 = "base64"
 
 
+# The manifest's bot scopes (manifests/slack-app.yml): what OAuth mode asks for by default.
+DEFAULT_BOT_SCOPES = (
+    "commands,chat:write,chat:write.public,users:read,users:read.email,im:write,"
+    "channels:read,groups:read,channels:history,groups:history,im:history"
+)
+SLACK_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
+
 HINTS: dict[str, str] = {
-    "SLACK_BOT_TOKEN": "the xoxb- token under OAuth & Permissions after installing the app",
+    "SLACK_BOT_TOKEN": "the xoxb- token under OAuth & Permissions after installing the app"
+    " (single-workspace mode; leave it empty with SLACK_CLIENT_ID)",
+    "SLACK_CLIENT_ID": "Basic Information > App Credentials > Client ID (many-workspace mode;"
+    " leave SLACK_BOT_TOKEN empty)",
+    "SLACK_CLIENT_SECRET": "Basic Information > App Credentials > Client Secret",
     "SLACK_SIGNING_SECRET": "Basic Information > App Credentials > Signing Secret",
     "SLACK_APP_TOKEN": "an xapp- app-level token with connections:write (Socket Mode only)",
     "BOOKABLE_CLIENT_ID": "Bookable Portal > account settings (or set BOOKABLE_ENV=local)",
@@ -64,7 +80,9 @@ HINTS: dict[str, str] = {
     "LOG_FORMAT": "text (the default) or json",
     "DATABASE_URL": "e.g. sqlite+aiosqlite:///bookable-bot.db or postgresql+asyncpg://…",
     "VENUE_TIMEZONE": "an IANA zone name, e.g. Europe/London",
-    "BOT_ENCRYPTION_KEY": "a Fernet key: python -c 'from cryptography.fernet import Fernet;"
+    "UNINSTALL_DATA": "keep or purge",
+    "BOT_ENCRYPTION_KEY": "a Fernet key (required with SLACK_CLIENT_ID): python -c"
+    " 'from cryptography.fernet import Fernet;"
     " print(Fernet.generate_key().decode())'",
 }
 
@@ -87,7 +105,16 @@ class Settings(BaseSettings):
         case_sensitive=False,
     )
 
-    # Slack
+    # Slack. OAuth mode (many workspaces) when SLACK_CLIENT_ID is set; declared before the
+    # bot token so the token's validator can see it (pydantic validates in field order).
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = Field(default=None, validate_default=True)
+    slack_scopes: str = DEFAULT_BOT_SCOPES
+    slack_redirect_uri: AnyHttpUrl | None = None  # default: PUBLIC_URL + /slack/oauth_redirect
+    slack_authorize_url: AnyHttpUrl = AnyHttpUrl(SLACK_AUTHORIZE_URL)  # the fake Slack's in tests
+    # Refresh a rotating bot token this long before it expires (Bolt's default).
+    slack_token_rotation_minutes: Annotated[int, Field(ge=1, le=720)] = 120
+    uninstall_data: UninstallData = UninstallData.KEEP
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
@@ -123,7 +150,7 @@ class Settings(BaseSettings):
 
     # Storage and server
     database_url: str = "sqlite+aiosqlite:///bookable-bot.db"
-    bot_encryption_key: SecretStr | None = None
+    bot_encryption_key: SecretStr | None = Field(default=None, validate_default=True)
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 3000
     public_url: AnyHttpUrl | None = None
@@ -187,6 +214,38 @@ class Settings(BaseSettings):
                 "unknown_zone", "is not an IANA time zone such as Europe/London"
             ) from None
         return value
+
+    @field_validator("slack_client_secret")
+    @classmethod
+    def _oauth_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if info.data.get("slack_client_id"):
+            _require(value)
+        return value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _one_slack_mode(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is not None and value.get_secret_value() and info.data.get("slack_client_id"):
+            raise PydanticCustomError(
+                "conflicting_setting",
+                "cannot be set together with SLACK_CLIENT_ID: choose one mode (a bot token"
+                " for one workspace, or client id and secret for Add to Slack)",
+            )
+        return value
+
+    @field_validator("bot_encryption_key")
+    @classmethod
+    def _key_for_installations(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if info.data.get("slack_client_id"):  # installations hold bot tokens
+            _require(value)
+        return value
+
+    @property
+    def oauth_mode(self) -> bool:
+        """Add to Slack, many workspaces (SLACK_CLIENT_ID), rather than one bot token."""
+        return bool(self.slack_client_id)
 
     @property
     def is_local(self) -> bool:
@@ -252,8 +311,9 @@ class SlackSettings(Settings):
 
     @field_validator("slack_bot_token", "slack_signing_secret")
     @classmethod
-    def _slack_credentials(cls, value: SecretStr | None) -> SecretStr | None:
-        _require(value)
+    def _slack_credentials(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if info.field_name == "slack_signing_secret" or not info.data.get("slack_client_id"):
+            _require(value)  # OAuth mode has no bot token of its own
         return value
 
 

@@ -17,6 +17,7 @@ from bot.bookable.client import BookableClient
 from bot.config import Settings
 from bot.logging_setup import register_secrets
 from bot.observability.slack_client import SlackCallObserver
+from bot.service.accounts import BookableAccounts
 from bot.service.booking import BookingService
 from bot.service.calendar import Calendar
 from bot.service.reminders import Clock, Reminders
@@ -56,6 +57,8 @@ class AppContext:
     booking: BookingService
     http_session: aiohttp.ClientSession
     calendar: Calendar  # "Add to calendar" links and entries
+    # Each workspace's own Bookable account, if it connected one (bot.service.accounts).
+    accounts: BookableAccounts = field(init=False)
     # Closes what `create` opened, newest first.
     _resources: contextlib.AsyncExitStack = field(
         default_factory=contextlib.AsyncExitStack, repr=False
@@ -70,6 +73,7 @@ class AppContext:
             secret.get_secret_value() if secret else None
             for secret in (
                 settings.slack_bot_token,
+                settings.slack_client_secret,
                 settings.slack_signing_secret,
                 settings.slack_app_token,
                 settings.bookable_client_secret,
@@ -105,7 +109,9 @@ class AppContext:
         except BaseException:
             await resources.aclose()
             raise
-        return cls(settings, bookable, store, slack, booking, session, calendar, resources)
+        context = cls(settings, bookable, store, slack, booking, session, calendar, resources)
+        context.accounts = BookableAccounts(bookable, store)
+        return context
 
     async def aclose(self) -> None:
         await self._resources.aclose()

@@ -1,13 +1,16 @@
-"""OAuth2 client-credentials tokens for Bookable: one cached token per process.
+"""OAuth2 client-credentials tokens for Bookable: one cached token per credential per
+process (`TokenProviders`: the operator's account and each workspace's own).
 
-Every caller shares one `TokenProvider`. A cold or expiring cache triggers exactly one
-token request however many callers arrive at once (they all await the same task), and a
-401 from the API only drops the token that caused it, so a burst of 401s refreshes once.
+Every caller of a credential shares one `TokenProvider`. A cold or expiring cache triggers
+exactly one token request however many callers arrive at once (they all await the same
+task), and a 401 from the API only drops the token that caused it, so a burst of 401s
+refreshes once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import math
 import time
@@ -58,6 +61,10 @@ class TokenProvider:
         self._inflight: asyncio.Task[_CachedToken] | None = None
         self.requests_made = 0
         register_secret(client_secret.get_secret_value())
+
+    @property
+    def auth_url(self) -> str:
+        return self._auth_url
 
     async def token(self) -> str:
         """A valid access token; fetched at most once for any number of concurrent callers."""
@@ -164,3 +171,51 @@ class TokenProvider:
             return None
         secret = self._client_secret.get_secret_value()
         return redact(value.replace(secret, "[redacted]") if secret else value)[:300]
+
+
+class TokenProviders:
+    """One `TokenProvider` per credential (token URL, client id, secret) in the process:
+    every client of a partner account shares its cached token and its single flight,
+    whichever workspace asks. A changed secret is another credential."""
+
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        audience: str,
+        refresh_margin: float = 60.0,
+        timeout: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._http = http
+        self._audience = audience
+        self._refresh_margin = refresh_margin
+        self._timeout = timeout
+        self._clock = clock
+        self._providers: dict[tuple[str, str, str], TokenProvider] = {}
+
+    @staticmethod
+    def _key(auth_url: str, client_id: str, client_secret: SecretStr) -> tuple[str, str, str]:
+        digest = hashlib.sha256(client_secret.get_secret_value().encode()).hexdigest()
+        return auth_url, client_id, digest
+
+    def get(self, auth_url: str, client_id: str, client_secret: SecretStr) -> TokenProvider:
+        key = self._key(auth_url, client_id, client_secret)
+        provider = self._providers.get(key)
+        if provider is None:
+            provider = TokenProvider(
+                http=self._http,
+                auth_url=auth_url,
+                client_id=client_id,
+                client_secret=client_secret,
+                audience=self._audience,
+                refresh_margin=self._refresh_margin,
+                timeout=self._timeout,
+                clock=self._clock,
+            )
+            self._providers[key] = provider
+        return provider
+
+    def forget(self, auth_url: str, client_id: str, client_secret: SecretStr) -> None:
+        """Drop a credential's provider (e.g. one that failed validation)."""
+        self._providers.pop(self._key(auth_url, client_id, client_secret), None)

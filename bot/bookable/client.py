@@ -1,6 +1,7 @@
 """Typed async client for the Bookable API (bookable-api.md §6 and §8.1).
 
-One `httpx.AsyncClient` and one `TokenProvider` per process. Every call carries an
+One `httpx.AsyncClient` per process and one `TokenProvider` per partner account
+(`with_credentials`). Every call carries an
 `X-Correlation-ID` that comes back on the result and on every error. Retries are bounded in
 count and in total waiting time: 401 refreshes the token once, 429 waits for the rate-limit
 window, transient 5xx back off with jitter; nothing the server calls non-retryable is retried,
@@ -23,9 +24,9 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
-from bot.bookable.auth import TokenProvider
+from bot.bookable.auth import TokenProvider, TokenProviders
 from bot.bookable.errors import (
     BookableProblem,
     RateLimited,
@@ -131,6 +132,7 @@ class BookableClient:
         self._sleep = sleep
         self._wall_clock = wall_clock  # X-RateLimit-Reset is epoch seconds
         self._patch_content_type = patch_content_type
+        self.token_providers: TokenProviders | None = None  # set by from_settings
 
     @classmethod
     def from_settings(
@@ -154,24 +156,41 @@ class BookableClient:
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             limits=limits,
         )
-        tokens = TokenProvider(
+        providers = TokenProviders(
             http=http,
-            auth_url=auth_url,
-            client_id=settings.client_id,
-            client_secret=settings.client_secret,
             audience=settings.bookable_audience,
             refresh_margin=settings.bookable_token_refresh_margin,
             timeout=settings.bookable_timeout,
         )
+        tokens = providers.get(auth_url, settings.client_id, settings.client_secret)
         retry = RetryPolicy(
             max_retries=settings.bookable_max_retries,
             max_total_wait=settings.bookable_max_retry_wait,
         )
-        return cls(
+        client = cls(
             http=http,
             tokens=tokens,
             partner_reference=settings.bookable_partner_reference,
             retry=retry,
+        )
+        client.token_providers = providers
+        return client
+
+    def with_credentials(self, client_id: str, client_secret: SecretStr) -> BookableClient:
+        """A client for another partner account (a workspace's own), sharing this one's
+        connection pool and retry policy; its tokens come from the process-wide provider
+        of that credential. `aclose` belongs to this (the owning) client only."""
+        providers = self.token_providers
+        if providers is None:
+            raise RuntimeError("with_credentials needs a client made by from_settings")
+        return BookableClient(
+            http=self._http,
+            tokens=providers.get(self.tokens.auth_url, client_id, client_secret),
+            partner_reference=self._partner_reference,
+            retry=self._retry,
+            sleep=self._sleep,
+            wall_clock=self._wall_clock,
+            patch_content_type=self._patch_content_type,
         )
 
     async def aclose(self) -> None:

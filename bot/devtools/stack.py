@@ -6,13 +6,17 @@ signed the way Slack and Bookable sign it.
 
 from __future__ import annotations
 
+import html
+import re
 import secrets
 import tempfile
 import time
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet
 
 from bot.config import LOCAL_SANDBOX_PREFIX, Settings, load_settings
 from bot.devtools.fake_slack import FakeSlack, SlackDriver
@@ -28,6 +32,14 @@ def distinctive_secrets() -> dict[str, str]:
     }
 
 
+def add_to_slack_link(page: str) -> str:
+    """The Add to Slack link of the app's install page."""
+    link = re.search(r'href="([^"]+/oauth/v2/authorize[^"]*)"', page)
+    if link is None:
+        raise RuntimeError("no Add to Slack link on the install page")
+    return html.unescape(link.group(1))
+
+
 class LocalStack:
     def __init__(
         self,
@@ -36,7 +48,11 @@ class LocalStack:
         settings_overrides: dict[str, Any] | None = None,
         fake_slack_options: dict[str, Any] | None = None,
         app_port: int | None = None,
+        oauth: bool = False,
     ) -> None:
+        """`oauth`: many-workspace mode (SLACK_CLIENT_ID, no bot token); workspaces are
+        added with `install_workspace`."""
+        self.oauth = oauth
         self._tmp = tempfile.TemporaryDirectory(prefix="bookable-stack-")
         self.database_url = database_url or f"sqlite+aiosqlite:///{Path(self._tmp.name)}/bot.db"
         self._secrets = distinctive_secrets()
@@ -69,6 +85,7 @@ class LocalStack:
     def build_settings(self) -> Settings:
         values: dict[str, Any] = {
             **self._secrets,
+            **(self._oauth_settings() if self.oauth else {}),
             "slack_api_url": f"{self.slack_url}/api/",
             "bookable_env": "local",
             "database_url": self.database_url,
@@ -79,6 +96,45 @@ class LocalStack:
         }
         values.update(self._overrides)
         return load_settings(_env_file=None, **values)
+
+    def _oauth_settings(self) -> dict[str, Any]:
+        return {
+            "slack_bot_token": None,
+            "slack_client_id": self.fake.oauth.client_id,
+            "slack_client_secret": self.fake.oauth.client_secret,
+            "slack_authorize_url": f"{self.slack_url}/oauth/v2/authorize",
+            "slack_redirect_uri": f"{self.app_url}/slack/oauth_redirect",
+            "bot_encryption_key": Fernet.generate_key().decode(),
+        }
+
+    def install_workspace(
+        self, team_id: str, *, enterprise_id: str | None = None, org_wide: bool = False
+    ) -> httpx.Response:
+        """Add to Slack as a browser does: /slack/install, the (fake) consent page, then
+        the app's OAuth redirect; the final page's response."""
+        self.fake.install(team_id, enterprise_id=enterprise_id, org_wide=org_wide)
+        with httpx.Client(timeout=10, follow_redirects=True) as browser:
+            page = self.open_install_page(browser)
+            return browser.get(add_to_slack_link(page.text))
+
+    def open_install_page(self, browser: httpx.Client) -> httpx.Response:
+        """GET /slack/install, keeping the state cookie. Bolt marks it Secure, which a
+        browser honours on http://localhost but httpx does not: set it plainly."""
+        page = browser.get(f"{self.app_url}/slack/install")
+        page.raise_for_status()
+        cookie = SimpleCookie(page.headers.get("set-cookie", ""))
+        for name, morsel in cookie.items():
+            browser.cookies.set(name, morsel.value)
+        return page
+
+    def driver_for(
+        self, team_id: str, *, enterprise_id: str | None = None, org_wide: bool = False
+    ) -> SlackDriver:
+        """A driver whose requests come from another workspace (OAuth mode)."""
+        return SlackDriver(
+            self.fake, self.app_url, self.signing_secret,
+            team_id=team_id, enterprise_id=enterprise_id, org_wide=org_wide,
+        )  # fmt: skip
 
     def start(self) -> LocalStack:
         self._slack_server.start()

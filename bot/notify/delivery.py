@@ -37,7 +37,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from bot.service.calendar import Calendar, CalendarLinks
     from bot.service.reminders import Reminders
     from bot.service.venues import VenueDirectory
-    from bot.store import BookingRecord, OutboxJob, Store
+    from bot.store import BookingRecord, OutboxJob, Store, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,7 @@ class JobRun:
     progress: dict[str, Any] = field(default_factory=dict)
     suspect: bool = False  # an earlier attempt may have posted without recording it
     posting: bool = False  # a chat.postMessage was sent and has not answered
+    team_id: str | None = None  # the workspace posted to now: its token is used
 
     @classmethod
     def start(cls, job: OutboxJob, deadline: float) -> JobRun:
@@ -136,7 +137,7 @@ class StatusDelivery:
         store: Store,
         worker_id: str,
         *,
-        slack: Callable[[], AsyncWebClient],
+        slack: Callable[[str | None], Awaitable[AsyncWebClient]],
         pacer: NotifierPacing,
         slack_timeout: float,
         max_hold: float,
@@ -218,6 +219,7 @@ class StatusDelivery:
         if record is None:  # cannot happen: the job is queued with the record
             log.error("confirm job %s: booking %s not stored", run.job.id, run.job.booking_id)
             return
+        run.team_id = record.team_id
         await self._reminders.reschedule(record)
         message = booking_message(record, await self._calendar_links(record))
         channel = record.channel_id
@@ -253,6 +255,7 @@ class StatusDelivery:
         if change is None or record is None:
             log.error("change job %s: change or booking %s unknown", run.job.id, run.job.booking_id)
             return
+        run.team_id = record.team_id
         if not record.message_ts:
             return  # not posted yet: its confirmation will show the new details
         note = change_note(
@@ -281,6 +284,7 @@ class StatusDelivery:
             log.error("unresolved job %s: submission context unusable", run.job.id)
             return
         user, message = notice
+        run.team_id = str((submission.context or {}).get("team_id") or "") if submission else None
         dm = await self._open_dm(run, user)
         await self._post(run, "dm_ts", dm, message)
 
@@ -289,6 +293,7 @@ class StatusDelivery:
     async def _notify_booker(self, run: JobRun, record: BookingRecord) -> str:
         """Tell the booker; returns the status as shown."""
         job = run.job
+        run.team_id = record.team_id
         if await self._store.is_creation_event(job.event_id):
             # The app posted the confirmation itself when it made the booking: the creation
             # event (whatever its eventType; spec 1.2.0 sends booking.updated) is no news,
@@ -413,7 +418,7 @@ class StatusDelivery:
             return str(dm)
         self._before_slack_call(run)
         try:
-            opened = await self._slack().conversations_open(users=user_id)
+            opened = await (await self._slack(run.team_id)).conversations_open(users=user_id)
         except SlackApiError as error:
             code = error_code(error)
             if code not in DM_IMPOSSIBLE:
@@ -429,7 +434,7 @@ class StatusDelivery:
         self._before_slack_call(run)
         message = booking_message(record, links)
         try:
-            await self._slack().chat_update(
+            await (await self._slack(run.team_id)).chat_update(
                 channel=record.channel_id,
                 ts=record.message_ts,
                 text=message["text"],
@@ -475,12 +480,16 @@ class StatusDelivery:
             job.booking_id, job.last_update, event_id=job.event_id
         )
         status = status or shown_status(job.status, old)
-        subscriptions = await self._store.matching_subscriptions(
-            venue_name=venue, group_name=group, status=status
+        subscriptions = await self._on_account_of(
+            job,
+            await self._store.matching_subscriptions(
+                venue_name=venue, group_name=group, status=status
+            ),
         )
+        # Each workspace's channels get the notice with that workspace's token.
         channels = sorted(
             {
-                s.channel_id
+                (s.channel_id, s.team_id)
                 for s in subscriptions
                 if s.channel_id != skip and team in (None, s.team_id)
             }
@@ -500,16 +509,33 @@ class StatusDelivery:
             party_size=_int(job.payload.get("partySize")),
             reference=_text(job.payload.get("reference")),
         )
-        for channel in channels:
+        for channel, team_id in channels:
             key = f"posted:{channel}"
+            run.team_id = team_id
             try:
                 await self._post(run, key, channel, notice)
+            except Undeliverable as why:  # that workspace uninstalled the app
+                log.warning("subscription channel %s skipped: %s", channel, why)
+                await self.save(run, **{key: "skipped:not_installed"})
             except SlackApiError as error:
                 code = error_code(error)
                 if code not in CHANNEL_UNUSABLE:
                     raise
                 log.warning("subscription channel %s unavailable (%s); skipped", channel, code)
                 await self.save(run, **{key: f"skipped:{code}"})
+
+    async def _on_account_of(
+        self, job: OutboxJob, subscriptions: list[Subscription]
+    ) -> list[Subscription]:
+        """Only workspaces on the Bookable account whose webhook brought the event: a
+        booking made elsewhere under one partner account is no other account's business."""
+        if not subscriptions:
+            return subscriptions
+        accounts = await self._store.accounts_by_team()
+        if not accounts:  # every workspace uses the operator's account
+            return subscriptions
+        account = await self._store.event_account(job.event_id) if job.event_id else None
+        return [s for s in subscriptions if accounts.get(s.team_id) == account]
 
     async def _venue_names(self, job: OutboxJob) -> tuple[str | None, str | None]:
         """The event's own names when it has them (an undocumented extra), else the
@@ -548,6 +574,7 @@ class StatusDelivery:
             if found:
                 await self.save(run, **{key: found})
                 return found
+        client = await self._slack(run.team_id)  # Undeliverable if not installed there
         await self._pace(run, channel)
         self._before_slack_call(run)
         spacing = self._pacer.gate(channel)  # actual sends spaced, whatever the plan said
@@ -555,7 +582,7 @@ class StatusDelivery:
             await asyncio.sleep(spacing)
         run.posting = True
         try:
-            response = await self._slack().chat_postMessage(
+            response = await client.chat_postMessage(
                 channel=channel,
                 thread_ts=thread_ts,
                 text=message["text"],
@@ -589,7 +616,7 @@ class StatusDelivery:
 
     async def _find_posted(self, run: JobRun, channel: str, thread_ts: str | None) -> str | None:
         """The ts of a message this job already posted (found by its metadata), if any."""
-        client = self._slack()
+        client = await self._slack(run.team_id)
         cursor: str | None = None
         for _ in range(LOOKUP_PAGES):
             self._before_slack_call(run)

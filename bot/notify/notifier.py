@@ -47,6 +47,7 @@ from bot.observability.correlation import new_correlation_id, set_correlation_id
 from bot.observability.slack_client import SlackCallObserver
 from bot.service.reminders import Reminders
 from bot.slack.errors import describe, is_network_error, is_permanent, rate_limited, retry_after
+from bot.slack.installations import NotInstalled, WorkspaceTokens
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_BASE = 0.5
 MIN_RETRY_DELAY = 0.05
+MAX_TEAM_CLIENTS = 1000
 CLAIM_COALESCE = 0.02  # gather finished jobs for a moment so one claim refills several slots
 
 
@@ -80,6 +82,7 @@ class Notifier:
         on_booking_changed: Callable[[str], Awaitable[None]] | None = None,
         reminders: Reminders | None = None,
         calendar: Calendar | None = None,
+        tokens: WorkspaceTokens | None = None,
     ) -> None:
         """`slack` only lends its token and base URL: the notifier uses its own client
         without slack_sdk's retry handlers, because retries go through the outbox.
@@ -88,7 +91,10 @@ class Notifier:
         change (the booker's Home tab is republished); it must not raise.
 
         `reminders` is kept in step with each booking's status, date and time (one on the
-        store and settings if not given); `calendar` adds "Add to calendar" links."""
+        store and settings if not given); `calendar` adds "Add to calendar" links.
+
+        `tokens` (OAuth mode) gives each workspace's bot token; without it every post
+        uses the one token."""
         if slack_timeout > lease_seconds / 2:
             raise ValueError("slack_timeout must be at most half of lease_seconds")
         self._store = store
@@ -110,10 +116,12 @@ class Notifier:
         self._waiting = False  # in the idle wait between claims
         self._session: aiohttp.ClientSession | None = None
         self._client: AsyncWebClient | None = None
+        self._tokens = tokens if tokens is not None and tokens.many else None
+        self._team_clients: dict[str, AsyncWebClient] = {}  # by token
         self._delivery = StatusDelivery(
             store,
             self.worker_id,
-            slack=self._slack,
+            slack=self.client_for,
             pacer=NotifierPacing(
                 settings.notifier_channel_rate,
                 settings.notifier_channel_burst,
@@ -174,6 +182,7 @@ class Notifier:
         if self._session is not None:
             await self._session.close()
             self._session, self._client = None, None
+            self._team_clients.clear()
         log.info("notifier %s stopped", self.worker_id)
 
     async def run_once(self) -> int:
@@ -230,6 +239,30 @@ class Notifier:
         return await self._store.claim_outbox(
             self.worker_id, limit=limit, lease_seconds=self._lease
         )
+
+    async def client_for(self, team_id: str | None) -> AsyncWebClient:
+        """The client for posting in `team_id`: in OAuth mode with that workspace's token
+        (`Undeliverable` when the app is no longer installed there)."""
+        client = self._slack()
+        if self._tokens is None:
+            return client
+        try:
+            token = await self._tokens.bot_token(team_id)
+        except NotInstalled as why:
+            raise Undeliverable(f"{why} (uninstalled)") from None
+        if len(self._team_clients) > MAX_TEAM_CLIENTS:
+            self._team_clients.clear()  # tokens rotate: forget old ones now and then
+        found = self._team_clients.get(token)
+        if found is None:
+            found = AsyncWebClient(
+                token=token,
+                base_url=client.base_url,
+                timeout=client.timeout,
+                session=self._session,
+                retry_handlers=[SlackCallObserver()],
+            )
+            self._team_clients[token] = found
+        return found
 
     def _slack(self) -> AsyncWebClient:
         if self._client is None:

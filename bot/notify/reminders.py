@@ -18,7 +18,7 @@ import os
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -60,10 +60,14 @@ class ReminderRunner:
         slack: Callable[[], AsyncWebClient] | AsyncWebClient,
         calendar: Calendar | None = None,
         worker_id: str | None = None,
+        client_for: Callable[[str | None], Awaitable[AsyncWebClient]] | None = None,
     ) -> None:
+        """`client_for(team_id)` (OAuth mode: the notifier's) posts with the booking's
+        workspace token; without it, `slack`'s one token."""
         self._store = store
         self._reminders = reminders
         self._slack = slack if callable(slack) else (lambda: slack)
+        self._client_for = client_for
         self._calendar = calendar
         self._users: UserDirectory | None = None
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -124,7 +128,7 @@ class ReminderRunner:
         return "retry"
 
     async def _send(self, record: BookingRecord) -> None:
-        client = self._slack()
+        client = await self._client_for(record.team_id) if self._client_for else self._slack()
         starts_at = booking_start(record, self._reminders.zone)
         assert starts_at is not None  # the verdict checked it
         address = await self._calendar.address(record) if self._calendar else None

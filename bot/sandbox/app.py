@@ -58,6 +58,7 @@ def create_sandbox_app(state: SandboxState | None = None) -> Starlette:
         Route("/_control/bookings/{bookingId}/status", control.booking_status, methods=["POST"]),
         Route("/_control/revoke-tokens", control.revoke_tokens, methods=["POST"]),
         Route("/_control/venues", control.add_venue, methods=["POST"]),
+        Route("/_control/clients", control.add_client, methods=["POST"]),
         Route("/_control/reset", control.reset, methods=["POST"]),
         Route("/_control/deliveries/wait", control.wait_deliveries, methods=["POST"]),
     ]

@@ -81,10 +81,13 @@ class Gateway:
         if form is None:
             bad = {"error": "invalid_request", "error_description": "Expected a JSON object"}
             return JSONResponse(bad, status_code=400, headers=headers)
-        secret = config.client_secret.get_secret_value().encode()
+        client_id = str(form.get("client_id") or "")
+        by_client = state.counters.token_requests_by_client
+        by_client[client_id] = by_client.get(client_id, 0) + 1
+        secret = (state.client_secret(client_id) or "").encode()
         if not (
             form.get("grant_type") == "client_credentials"
-            and form.get("client_id") == config.client_id
+            and secret
             and hmac.compare_digest(form.get("client_secret", "").encode(), secret)
             and form.get("audience") == config.audience
         ):
@@ -92,7 +95,7 @@ class Gateway:
         scopes = frozenset(config.scopes)
         if form.get("scope"):  # Auth0 lets a client ask for fewer scopes than it may have
             scopes &= frozenset(form["scope"].split())
-        token, ttl = state.issue_token(scopes)
+        token, ttl = state.issue_token(scopes, client_id)
         body: dict[str, Any] = {
             "access_token": token,
             "scope": " ".join(scope for scope in config.scopes if scope in scopes),
@@ -108,13 +111,14 @@ class Gateway:
             counters = self.state.counters
             counters.api_requests += 1
             counters.api_in_flight += 1  # tests wait for 0: no request left to finish
-            counters.received.append(
-                {
-                    "method": request.method,
-                    "path": request.url.path,
-                    "correlation_id": request.headers.get("x-correlation-id"),
-                }
-            )
+            entry: dict[str, str | None] = {
+                "method": request.method,
+                "path": request.url.path,
+                "correlation_id": request.headers.get("x-correlation-id"),
+                "client_id": None,  # the partner account whose token it carried, once known
+            }
+            counters.received.append(entry)
+            request.state.received = entry
             try:
                 return await self._answer(request, scope, handler)
             finally:
@@ -127,6 +131,7 @@ class Gateway:
         await self._latency()
         try:
             principal = self._authenticate(request)
+            request.state.received["client_id"] = principal.sub
             headers.update(self._count_request(principal.sub))
             if scope not in principal.scopes:
                 raise Problem(403, FORBIDDEN, f"The access token lacks the {scope} scope.")

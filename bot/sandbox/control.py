@@ -159,6 +159,15 @@ class ControlApi:
         self.state.revoke_tokens()
         return JSONResponse({"revoked": revoked})
 
+    async def add_client(self, request: Request) -> Response:
+        """Another partner account (client id and secret) whose tokens this sandbox issues."""
+        body = await json_object(request)
+        client_id, secret = body.get("client_id"), body.get("client_secret")
+        if not (isinstance(client_id, str) and client_id and isinstance(secret, str) and secret):
+            raise invalid("client_id and client_secret are required.")
+        self.state.partner_clients[client_id] = secret
+        return JSONResponse({"client_id": client_id}, status_code=201)
+
     async def add_venue(self, request: Request) -> Response:
         body = await json_object(request)
         if not isinstance(body.get("name"), str) or not body["name"]:

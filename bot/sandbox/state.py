@@ -163,6 +163,8 @@ class RateWindow:
 class Counters:
     tokens_issued: int = 0
     token_requests: int = 0
+    # Token requests by the client id they named (several partner accounts; tests).
+    token_requests_by_client: dict[str, int] = field(default_factory=dict)
     api_requests: int = 0
     api_in_flight: int = 0
     # The newest API requests as received: method, path and X-Correlation-ID (for tests).
@@ -206,6 +208,7 @@ class SandboxState:
         self.bookings: dict[str, SandboxBooking] = {}
         self._slots: dict[tuple[str, date], set[str]] = {}
         self.tokens: dict[str, TokenRecord] = {}
+        self.partner_clients: dict[str, str] = {}  # other partner accounts: id → secret
         self.rate_windows: dict[str, RateWindow] = {}
         self.booking_sequence = 0
 
@@ -213,10 +216,10 @@ class SandboxState:
         """Seed data again, counters and knobs back to start. Keeps the webhook registration
         and issued tokens: they belong to the app under test, not to the scenario."""
         await self.deliverer.cancel_all()
-        tokens = self.tokens
+        tokens, clients = self.tokens, self.partner_clients
         self.clock.reset()
         self._load()
-        self.tokens = tokens
+        self.tokens, self.partner_clients = tokens, clients
 
     async def aclose(self) -> None:
         await self.deliverer.aclose()
@@ -279,10 +282,11 @@ class SandboxState:
 
     # --- tokens -------------------------------------------------------------------------
 
-    def issue_token(self, scopes: frozenset[str]) -> tuple[str, int]:
+    def issue_token(self, scopes: frozenset[str], client_id: str | None = None) -> tuple[str, int]:
         token = secrets.token_urlsafe(32)
         ttl = self.knobs.token_ttl
-        self.tokens[token] = TokenRecord(self.config.client_id, scopes, self.clock.now() + ttl)
+        sub = client_id or self.config.client_id
+        self.tokens[token] = TokenRecord(sub, scopes, self.clock.now() + ttl)
         self.counters.tokens_issued += 1
         return token, ttl
 
@@ -291,6 +295,12 @@ class SandboxState:
         if record is None or record.expires_at <= self.clock.now():
             return None
         return record
+
+    def client_secret(self, client_id: str) -> str | None:
+        """The secret of a partner account this sandbox knows (its own, or one added)."""
+        if client_id == self.config.client_id:
+            return self.config.client_secret.get_secret_value()
+        return self.partner_clients.get(client_id)
 
     def revoke_tokens(self) -> None:
         self.tokens.clear()
@@ -318,6 +328,7 @@ class SandboxState:
         return {
             "tokens_issued": self.counters.tokens_issued,
             "token_requests": self.counters.token_requests,
+            "token_requests_by_client": dict(self.counters.token_requests_by_client),
             "api_requests": self.counters.api_requests,
             "api_in_flight": self.counters.api_in_flight,
             "received": list(self.counters.received),

@@ -31,6 +31,7 @@ from bot.bookable.models import (
     VenueQuery,
 )
 from bot.config import Settings
+from bot.service.accounts import current_account
 from bot.service.adoption import fingerprint, submission_context
 from bot.service.changes import (
     AfterChange,
@@ -121,7 +122,7 @@ class BookingService:
         *,
         reminders: Reminders | None = None,
     ) -> None:
-        self.bookable = bookable
+        self._bookable = bookable
         self.store = store
         self.settings = settings
         self.searches: CoalescingCache[VenuePage] = CoalescingCache(
@@ -143,10 +144,18 @@ class BookingService:
     async def _move_reminder(self, before: BookingRecord, after: BookingRecord) -> None:
         await self.reminders.reschedule(after)
 
+    @property
+    def bookable(self) -> BookableClient:
+        """The request's workspace account (`bot.service.accounts`), else the operator's."""
+        account = current_account()
+        return account.client if account is not None else self._bookable
+
     # --- search ---------------------------------------------------------------------------
 
     async def search_page(self, query: VenueQuery) -> VenuePage:
-        page = await self.searches.get(query.cache_key(), lambda: self._search_now(query))
+        account = current_account()  # each account's results are its own
+        key = f"{account.account_id if account else ''}|{query.cache_key()}"
+        page = await self.searches.get(key, lambda: self._search_now(query))
         for venue in page.data:
             self.venues.remember(venue)
         return page

@@ -28,6 +28,16 @@ CALLBACK_URL_NAME = "bookable_webhook_callback_url"
 ENV_SECRET_SOURCE = "environment variable BOOKABLE_WEBHOOK_SECRET"
 
 
+def secret_name(account: str | None = None) -> str:
+    """Where a webhook's signing secret is stored: the operator's, or a workspace account's."""
+    return f"{SECRET_NAME}:{account}" if account else SECRET_NAME
+
+
+def account_callback_url(public_base_url: str, account: str | None) -> str:
+    """A workspace account's webhook: `<base>/webhooks/bookable/<account>`."""
+    return callback_url(public_base_url) + (f"/{account}" if account else "")
+
+
 def callback_url(public_base_url: str) -> str:
     """`https://bot.example.com/` → `https://bot.example.com/webhooks/bookable`."""
     base = public_base_url.strip().rstrip("/")
@@ -38,9 +48,12 @@ def callback_url(public_base_url: str) -> str:
     return base + WEBHOOK_PATH
 
 
-async def register(bookable: BookableClient, store: Store, public_base_url: str) -> str:
-    """Register `<base>/webhooks/bookable`, store the returned secret, return its location."""
-    url = callback_url(public_base_url)
+async def register(
+    bookable: BookableClient, store: Store, public_base_url: str, *, account: str | None = None
+) -> str:
+    """Register `<base>/webhooks/bookable` (with `account`, that workspace account's own
+    path, called with its client), store the returned secret, return its location."""
+    url = account_callback_url(public_base_url, account)
     result = await bookable.register_webhook(url)
     secret = result.data.secret_key
     if not secret:
@@ -48,8 +61,9 @@ async def register(bookable: BookableClient, store: Store, public_base_url: str)
             "Bookable registered the webhook but returned no secretKey",
             correlation_id=result.correlation_id,
         )
-    await store.put_secret(SECRET_NAME, secret)
-    await store.put_secret(CALLBACK_URL_NAME, result.data.callback_url or url)
+    await store.put_secret(secret_name(account), secret)
+    if account is None:
+        await store.put_secret(CALLBACK_URL_NAME, result.data.callback_url or url)
     location = store.secret_location()
     log.info("Bookable webhook registered for %s; secret stored in %s", url, location)
     return location

@@ -11,6 +11,7 @@ retries). Never 500, never half-written.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -26,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.bookable.models import EventType, WebhookEnvelope, WebhookStatus
 from bot.logging_setup import register_secret
+from bot.service.webhook_admin import secret_name
 from bot.store.records import IncomingEvent
 
 if TYPE_CHECKING:
@@ -87,9 +89,12 @@ class WebhookSecretCache:
         *,
         ttl: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        name: str = SECRET_NAME,
     ) -> None:
+        """`name`: the stored secret; BOOKABLE_WEBHOOK_SECRET overrides only the operator's."""
         self._store = store
-        self._override = settings.bookable_webhook_secret
+        self._name = name
+        self._override = settings.bookable_webhook_secret if name == SECRET_NAME else None
         self._value: TTLCache[str, str] = TTLCache(1, ttl, timer=clock)
         # Present for a second after each read: a forced re-read waits that long.
         self._just_read: TTLCache[str, bool] = TTLCache(1, FORCED_REREAD_GAP, timer=clock)
@@ -97,13 +102,13 @@ class WebhookSecretCache:
     async def get(self, *, refresh: bool = False) -> str | None:
         if self._override is not None:
             return self._override.get_secret_value()
-        cached = self._value.get(SECRET_NAME)
-        if cached is not None and not (refresh and SECRET_NAME not in self._just_read):
+        cached = self._value.get(self._name)
+        if cached is not None and not (refresh and self._name not in self._just_read):
             return cached
-        value = await self._store.get_secret(SECRET_NAME)
-        self._just_read[SECRET_NAME] = True
+        value = await self._store.get_secret(self._name)
+        self._just_read[self._name] = True
         if value is not None:  # none stored yet: ask again next time
-            self._value[SECRET_NAME] = value
+            self._value[self._name] = value
             register_secret(value)  # masked in logs, also after a restart
         return value
 
@@ -118,9 +123,13 @@ class WebhookIngest:
         *,
         max_body_bytes: int = MAX_BODY_BYTES,
         on_accepted: Callable[[], None] | None = None,
+        account_id: str | None = None,
     ) -> None:
+        """`account_id`: this endpoint serves a workspace's own Bookable account (its path
+        `/webhooks/bookable/{account}`, its own secret); its events are tagged with it."""
         self._store = store
-        self._secrets = WebhookSecretCache(store, settings)
+        self._account = account_id
+        self._secrets = WebhookSecretCache(store, settings, name=secret_name(account_id))
         self._max_body = max_body_bytes
         self.on_accepted = on_accepted
         self._logged_encodings: set[str] = set()
@@ -154,6 +163,8 @@ class WebhookIngest:
         if not events:
             log.info("Bookable webhook without bookings (%s): nothing to store", _event_type(body))
             return Response(status_code=204)
+        if self._account is not None:
+            events = [dataclasses.replace(e, account_id=self._account) for e in events]
         try:
             result = await self._store.ingest_webhook(events)
         except Exception as error:  # any storage failure must make Bookable retry
@@ -274,4 +285,38 @@ def _problem(status: int, error: str) -> Response:
     return JSONResponse({"ok": False, "error": error}, status_code=status)
 
 
-__all__ = ["MAX_BODY_BYTES", "WebhookIngest", "parse_events", "signature_encoding"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "AccountWebhooks",
+    "WebhookIngest",
+    "parse_events",
+    "signature_encoding",
+]
+
+
+class AccountWebhooks:
+    """`POST /webhooks/bookable/{account}`: one `WebhookIngest` per workspace account that
+    exists (each with its own secret); None for an unknown one (answered 404)."""
+
+    def __init__(
+        self, store: Store, settings: Settings, *, on_accepted: Callable[[], None] | None = None
+    ) -> None:
+        self._store = store
+        self._settings = settings
+        self._on_accepted = on_accepted
+        self._ingests: TTLCache[str, WebhookIngest] = TTLCache(10_000, 60.0)
+
+    async def get(self, account_id: str) -> WebhookIngest | None:
+        found = self._ingests.get(account_id)
+        if found is not None:
+            return found
+        if (
+            len(account_id) > 64
+            or await self._store.bookable_account(account_id=account_id) is None
+        ):
+            return None
+        ingest = WebhookIngest(
+            self._store, self._settings, on_accepted=self._on_accepted, account_id=account_id
+        )
+        self._ingests[account_id] = ingest
+        return ingest

@@ -13,6 +13,7 @@ from bot.slack.followups import FollowUps
 from bot.slack.home import HomePublisher
 from bot.slack.listeners import register_listeners
 from bot.slack.listeners.shared import Shared, failure_text, tell
+from bot.slack.oauth import oauth_app_options, register_workspace_events
 from bot.slack.users import UserDirectory
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,9 @@ def build_bolt_app(
         process_before_response=True,
         request_verification_enabled=True,
         logger=logging.getLogger("slack_bolt"),
+        **oauth_app_options(ctx.settings, ctx.store, ctx.slack),
     )
+    register_workspace_events(app, ctx.settings, ctx.store)
     home = home or HomePublisher(ctx.store, ctx.slack, UserDirectory(ctx.slack))
     register_listeners(app, ctx, Shared(home.users, followups, home=home))
 

@@ -73,6 +73,12 @@ SEARCH_PARTY = Field("search_party", "search_party_value")
 SEARCH_GROUP = Field("search_group", "search_group_value")
 SEARCH_FEATURES = Field("search_features", "search_features_value")
 
+# --- a workspace's own Bookable account (a section the Home tab includes) ---------------
+ACCOUNT_CONNECT_ACTION = "bookable_account_connect"
+ACCOUNT_CALLBACK = "bookable_account_form"
+ACCOUNT_CLIENT_ID = Field("account_client_id", "account_client_id_value")
+ACCOUNT_CLIENT_SECRET = Field("account_client_secret", "account_client_secret_value")
+
 MAX_BUTTON_VALUE = 2000
 MAX_OPTION_VALUE = 150
 MAX_PRIVATE_METADATA = 3000

@@ -83,6 +83,7 @@ class IncomingEvent:
     payload: dict[str, Any]
     venue_name: str | None
     group_name: str | None
+    account_id: str | None = None  # a workspace's own Bookable account; None: the operator's
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,8 @@ webhook_events = Table(
     Column("group_name", Text),
     Column("payload", Json, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
+    # The workspace Bookable account whose webhook delivered it (NULL: the operator's).
+    Column("account_id", String(64)),
     # The dedupe key: Bookable may deliver the same change more than once.
     UniqueConstraint("booking_id", "last_update_key", "status"),
 )
@@ -204,4 +206,63 @@ reminders = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index(None, "state", "due_at"),
+)
+
+# --- many workspaces (OAuth mode) ------------------------------------------------------
+
+# One bot installation per workspace, or per Enterprise Grid org for an org-wide install
+# (team_id NULL). Tokens are Fernet-encrypted with BOT_ENCRYPTION_KEY.
+slack_installations = Table(
+    "slack_installations",
+    metadata,
+    # "<enterprise_id>/<team_id>", each part empty when absent: one row per installation.
+    Column("install_key", String(300), primary_key=True),
+    Column("enterprise_id", Id),
+    Column("team_id", Id),
+    Column("is_enterprise_install", Boolean, nullable=False),
+    Column("app_id", Id),
+    Column("enterprise_name", Text),
+    Column("team_name", Text),
+    Column("bot_id", Id),
+    Column("bot_user_id", Id),
+    Column("bot_scopes", Text),
+    Column("bot_token", Text, nullable=False),
+    Column("bot_refresh_token", Text),
+    Column("bot_token_expires_at", UTCDateTime),
+    Column("installer_user_id", Id),
+    Column("installed_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "team_id"),
+    Index(None, "enterprise_id"),
+)
+
+# OAuth `state` values handed out by /slack/install: each consumed at most once.
+slack_oauth_states = Table(
+    "slack_oauth_states",
+    metadata,
+    Column("state", String(128), primary_key=True),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+# The Enterprise Grid org of each workspace seen in a request: an org-wide installation's
+# token serves all of its workspaces, and the notifier knows only a booking's team.
+slack_teams = Table(
+    "slack_teams",
+    metadata,
+    Column("team_id", Id, primary_key=True),
+    Column("enterprise_id", Id, nullable=False),
+    Index(None, "enterprise_id"),
+)
+
+# A workspace's own Bookable partner account (client secret Fernet-encrypted); a workspace
+# without one uses the operator's BOOKABLE_CLIENT_ID.
+bookable_accounts = Table(
+    "bookable_accounts",
+    metadata,
+    Column("account_id", String(64), primary_key=True),
+    Column("team_id", Id, nullable=False, unique=True),
+    Column("client_id", Text, nullable=False),
+    Column("client_secret", Text, nullable=False),
+    Column("created_by", Id, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )

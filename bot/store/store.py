@@ -18,6 +18,7 @@ from bot.store.secrets import SecretsMixin, build_cipher
 from bot.store.submissions import SubmissionsMixin
 from bot.store.subscriptions import SubscriptionsMixin
 from bot.store.webhooks import WebhooksMixin
+from bot.store.workspaces import WorkspacesMixin
 
 
 class Store(
@@ -31,6 +32,7 @@ class Store(
     SubscriptionsMixin,
     HomeMixin,
     SecretsMixin,
+    WorkspacesMixin,
 ):
     """SQLite (`sqlite+aiosqlite:///file.db`) or Postgres (`postgresql+asyncpg://…`).
 

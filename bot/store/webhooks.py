@@ -62,6 +62,7 @@ def _event_row(event: IncomingEvent, received_at: dt.datetime) -> dict[str, Any]
         "group_name": event.group_name,
         "payload": event.payload,
         "received_at": received_at,
+        "account_id": event.account_id,
     }
 
 

@@ -1,9 +1,10 @@
 """`build_asgi_app(settings)`: the one Starlette app that `serve` and the playground run.
 
-Routes: POST /slack/events (Bolt), POST /webhooks/bookable, GET /calendar/<booking>.ics
-(signed "Add to calendar" links), GET /healthz, GET /metrics (Prometheus), and, with
-BOOKABLE_ENV=local, the embedded Bookable sandbox under /_sandbox and POST
-/_dev/reminders/run (moves the app's clock and sends the reminders then due).
+Routes: POST /slack/events (Bolt), POST /webhooks/bookable (and /webhooks/bookable/<account>
+for a workspace's own Bookable account), GET /calendar/<booking>.ics (signed "Add to
+calendar" links), GET /healthz, GET /metrics (Prometheus), in OAuth mode GET /slack/install
+and /slack/oauth_redirect, and, with BOOKABLE_ENV=local, the embedded Bookable sandbox under
+/_sandbox and POST /_dev/reminders/run (moves the app's clock and sends the reminders due).
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ from bot.notify.reminders import ReminderRunner
 from bot.observability.metrics import OutboxGauges, render
 from bot.service.reminders import Clock, OffsetClock
 from bot.service.sweep import SubmissionSweep
-from bot.service.webhooks import WebhookIngest
+from bot.service.webhooks import AccountWebhooks, WebhookIngest
 from bot.slack.app import build_bolt_app
 from bot.slack.followups import FollowUps
 from bot.slack.home import HomePublisher
+from bot.slack.installations import workspace_tokens
 from bot.slack.listeners.shared import response_session, response_url_session
+from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH
 from bot.slack.users import UserDirectory
 from bot.store.core import utc_now
 from bot.web.calendar import calendar_entry
@@ -97,6 +100,7 @@ def build_asgi_app(
                 on_booking_changed=home.booking_changed,
                 reminders=ctx.booking.reminders,
                 calendar=ctx.calendar,
+                tokens=workspace_tokens(settings, ctx.store),
             )
             reminder_runner = ReminderRunner(
                 ctx.store,
@@ -104,8 +108,10 @@ def build_asgi_app(
                 reminders=ctx.booking.reminders,
                 slack=ctx.slack,
                 calendar=ctx.calendar,
+                client_for=notifier.client_for,
             )
             ingest.on_accepted = notifier.wake
+            account_ingests = AccountWebhooks(ctx.store, settings, on_accepted=notifier.wake)
             ctx.booking.on_confirmation_queued = notifier.wake
             sweep = SubmissionSweep(ctx.store, settings, on_queued=notifier.wake)
             outbox_gauges = OutboxGauges(ctx.store.outbox_stats)
@@ -113,6 +119,7 @@ def build_asgi_app(
                 ctx=ctx,
                 handler=handler,
                 ingest=ingest,
+                account_ingests=account_ingests,
                 notifier=notifier,
                 followups=followups,
                 outbox_gauges=outbox_gauges,
@@ -158,6 +165,11 @@ def build_asgi_app(
             log.warning("Slack request rejected: malformed body (%s)", type(error).__name__)
             return JSONResponse({"ok": False, "error": "malformed request"}, status_code=400)
 
+    async def slack_oauth(request: Request) -> Response:
+        """Add to Slack page and OAuth redirect (OAuth mode): Bolt's flow."""
+        handler: AsyncSlackRequestHandler = state["handler"]  # type: ignore[assignment]
+        return await handler.handle(request)
+
     async def bookable_webhook(request: Request) -> Response:
         ingest: WebhookIngest = state["ingest"]  # type: ignore[assignment]
         return await ingest.handle(request)
@@ -169,6 +181,18 @@ def build_asgi_app(
     async def dev_reminders(request: Request) -> Response:
         runner: ReminderRunner = state["reminder_runner"]  # type: ignore[assignment]
         return await run_reminders(request, runner, clock)
+
+    async def account_webhook(request: Request) -> Response:
+        """A workspace's own Bookable account: its own path and signing secret."""
+        ingests: AccountWebhooks = state["account_ingests"]  # type: ignore[assignment]
+        try:
+            ingest = await ingests.get(request.path_params["account"])
+        except Exception:  # the database: Bookable retries later
+            log.exception("Bookable webhook: could not look up the account")
+            return JSONResponse({"ok": False, "error": "temporarily unavailable"}, status_code=503)
+        if ingest is None:
+            return JSONResponse({"ok": False, "error": "unknown account"}, status_code=404)
+        return await ingest.handle(request)
 
     async def healthz(request: Request) -> Response:
         ctx = state.get("ctx")
@@ -203,7 +227,16 @@ def build_asgi_app(
         Route("/slack/events", slack_events, methods=["POST"]),
         Route("/webhooks/bookable", bookable_webhook, methods=["POST"]),
         Route("/calendar/{name}", calendar, methods=["GET"]),
+        Route("/webhooks/bookable/{account}", account_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        *(
+            [
+                Route(INSTALL_PATH, slack_oauth, methods=["GET"]),
+                Route(REDIRECT_PATH, slack_oauth, methods=["GET"]),
+            ]
+            if settings.oauth_mode
+            else []
+        ),
         Route("/metrics", metrics, methods=["GET"]),
     ]
     if settings.is_local:

@@ -79,3 +79,26 @@ def test_commands_without_slack_need_only_bookable() -> None:
         for line in _problems(_env_file=None, bookable_env="sandbox")
         if not line.startswith("SLACK_")
     ]
+
+
+def test_oauth_mode_needs_its_secret_and_an_encryption_key_but_no_bot_token() -> None:
+    problems = _problems(
+        _env_file=None, bookable_env="local", slack_signing_secret="s", slack_client_id="1.2"
+    )
+    assert [line.split()[0] for line in problems] == ["SLACK_CLIENT_SECRET", "BOT_ENCRYPTION_KEY"]
+    settings = load_settings(
+        _env_file=None, bookable_env="local", slack_signing_secret="s", slack_client_id="1.2",
+        slack_client_secret="signing-value", bot_encryption_key="k",
+    )  # fmt: skip
+    assert settings.oauth_mode and settings.slack_bot_token is None
+    assert "chat:write" in settings.slack_scopes.split(",")
+
+
+def test_a_bot_token_and_oauth_client_together_are_a_clear_error() -> None:
+    problems = _problems(
+        _env_file=None, bookable_env="local", slack_signing_secret="s", slack_bot_token=TOKEN,
+        slack_client_id="1.2", slack_client_secret="signing-value", bot_encryption_key="k",
+    )  # fmt: skip
+    [problem] = problems
+    assert problem.startswith("SLACK_BOT_TOKEN is invalid: cannot be set together with")
+    assert "SLACK_CLIENT_ID" in problem

@@ -146,8 +146,8 @@ def _record_tokens(state: SandboxState, issued: list[str]) -> SandboxState:
     """Remember every access token the sandbox hands out (revoked ones included)."""
     issue = state.issue_token
 
-    def issue_and_record(scopes: frozenset[str]) -> tuple[str, int]:
-        token, ttl = issue(scopes)
+    def issue_and_record(scopes: frozenset[str], client_id: str | None = None) -> tuple[str, int]:
+        token, ttl = issue(scopes, client_id)
         issued.append(token)
         return token, ttl
 

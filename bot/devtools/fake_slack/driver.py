@@ -54,7 +54,15 @@ class SlackDriver:
         path: str = "/slack/events",
         ack_deadline: float = ACK_DEADLINE,
         http_timeout: float = 10.0,
+        team_id: str | None = None,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
     ) -> None:
+        """`team_id` (default: the fake's) and `enterprise_id` say which workspace (and
+        Enterprise Grid org) the requests come from; `org_wide` as for an org-wide install."""
+        self.team_id = team_id or fake.team_id
+        self.enterprise_id = enterprise_id
+        self.org_wide = org_wide
         base = app_url.rstrip("/")
         self.url = base if base.endswith(path) else base + path
         self.fake = fake
@@ -87,8 +95,9 @@ class SlackDriver:
         user, channel = self._user(user_id), self._channel(channel_id)
         fields = {
             "token": VERIFICATION_TOKEN,
-            "team_id": self.fake.team_id,
+            "team_id": self.team_id,
             "team_domain": TEAM_DOMAIN,
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             "channel_id": channel.id,
             "channel_name": channel.name,
             "user_id": user.id,
@@ -96,7 +105,7 @@ class SlackDriver:
             "command": command,
             "text": slack_escape(text),
             "api_app_id": APP_ID,
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if self.org_wide else "false",
             "response_url": self.fake.new_response_url(channel.id, user.id),
             "trigger_id": self.fake.issue_trigger_id(user.id),
         }
@@ -155,7 +164,7 @@ class SlackDriver:
             raise LookupError(f"message {target['ts']} no longer exists in {channel.id}")
         located = self._element(message.get("blocks") or [], action_id, block_id)
         key, picked = self._choice(located, choice, None)
-        payload = interaction_base("block_actions", self._user(user_id), self.fake.team_id)
+        payload = self._base("block_actions", user_id)
         payload.update(
             container={
                 "type": "message",
@@ -200,7 +209,7 @@ class SlackDriver:
         signed: bool,
         timestamp: int | None,
     ) -> httpx.Response:
-        payload = interaction_base("block_actions", self._user(user_id), self.fake.team_id)
+        payload = self._base("block_actions", user_id)
         payload.update(
             container={"type": "view", "view_id": view_id},
             trigger_id=self.fake.issue_trigger_id(user_id),
@@ -277,7 +286,7 @@ class SlackDriver:
         if refused:
             self.last_errors = refused
             raise ClientValidationError(refused)
-        payload = interaction_base("view_submission", self._user(user_id), self.fake.team_id)
+        payload = self._base("view_submission", user_id)
         payload.update(
             trigger_id=self.fake.issue_trigger_id(user_id),
             view=as_sent(view),
@@ -342,7 +351,7 @@ class SlackDriver:
             self.fake.close_view(view_id)
         if not view["notify_on_close"]:
             return None
-        payload = interaction_base("view_closed", self._user(user_id), self.fake.team_id)
+        payload = self._base("view_closed", user_id)
         payload.update(view=as_sent(view), is_cleared=bool(view["clear_on_close"]))
         return await self._send_payload(payload, signed, timestamp)
 
@@ -361,7 +370,7 @@ class SlackDriver:
     ) -> httpx.Response:
         """The user types `value` into an external_select; the app answers with options."""
         view = self._open_view(view_id)
-        payload = interaction_base("block_suggestion", self._user(user_id), self.fake.team_id)
+        payload = self._base("block_suggestion", user_id)
         payload.update(
             container={"type": "view", "view_id": view_id},
             action_id=action_id,
@@ -451,7 +460,8 @@ class SlackDriver:
         """Deliver an Events API `event_callback` (e.g. app_home_opened) as JSON."""
         envelope = {
             "token": VERIFICATION_TOKEN,
-            "team_id": self.fake.team_id,
+            "team_id": self.team_id,
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             "api_app_id": APP_ID,
             "event": event,
             "type": "event_callback",
@@ -459,10 +469,11 @@ class SlackDriver:
             "event_time": int(time.time()),
             "authorizations": [
                 {
-                    "team_id": self.fake.team_id,
+                    "team_id": None if self.org_wide else self.team_id,
+                    "enterprise_id": self.enterprise_id,
                     "user_id": "U_BOT",
                     "is_bot": True,
-                    "is_enterprise_install": False,
+                    "is_enterprise_install": self.org_wide,
                 }
             ],
             "is_ext_shared_channel": False,
@@ -471,6 +482,13 @@ class SlackDriver:
         return await self._send(body, "application/json", signed, timestamp)
 
     # --- transport ----------------------------------------------------------------------
+
+    def _base(self, kind: str, user_id: str) -> dict[str, Any]:
+        payload = interaction_base(kind, self._user(user_id), self.team_id)
+        if self.enterprise_id:
+            payload["enterprise"] = {"id": self.enterprise_id, "name": self.enterprise_id}
+            payload["is_enterprise_install"] = self.org_wide
+        return payload
 
     async def _send_payload(
         self, payload: dict[str, Any], signed: bool, timestamp: int | None

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.devtools.fake_slack.control import control_routes
@@ -28,6 +28,7 @@ from bot.devtools.fake_slack.directory import Channel, User
 from bot.devtools.fake_slack.events import EventHub, EventStream, Listener
 from bot.devtools.fake_slack.faults import Fault, FaultBook, TokenBuckets
 from bot.devtools.fake_slack.messages import SlackError
+from bot.devtools.fake_slack.oauth import OAUTH_ACCESS_METHOD, Grant, OAuthGrants
 from bot.devtools.fake_slack.responses import ERROR_STATUS, post_to_response_url
 from bot.devtools.fake_slack.views import TRIGGER_TTL
 from bot.devtools.fake_slack.webapi import METHODS
@@ -55,7 +56,12 @@ class FakeSlack:
         trigger_ttl: float = TRIGGER_TTL,
         sse_max_seconds: float = 5.0,
         app_token: str | None = None,
+        client_id: str = "fake-client-id",
+        client_secret: str = "fake-client-secret",
+        token_rotation_seconds: int | None = None,
     ) -> None:
+        """`client_id`/`client_secret`: the app's OAuth credentials (`oauth.v2.access`);
+        `token_rotation_seconds`: issued bot tokens expire after that, with refresh tokens."""
         self.bot_token = bot_token
         self.signing_secret = signing_secret
         self.team_id = team_id
@@ -71,10 +77,14 @@ class FakeSlack:
         self._faults = FaultBook()
         self._buckets = TokenBuckets(clock)
         self._calls: list[RecordedCall] = []
+        self.oauth = OAuthGrants(
+            client_id, client_secret, rotation_seconds=token_rotation_seconds, clock=time.time
+        )
         self._app_output: list[str] = []
         self.app = Starlette(
             routes=[
                 Route("/api/{method}", self._api_endpoint, methods=["GET", "POST"]),
+                Route("/oauth/v2/authorize", self._authorize_endpoint, methods=["GET"]),
                 Route("/response/{token}", self._response_url_endpoint, methods=["POST"]),
                 Route("/_fake/events", EventStream(self._hub, max_seconds=sse_max_seconds)),
                 *control_routes(self),
@@ -92,29 +102,100 @@ class FakeSlack:
             args = await read_args(request)
         except ValueError:
             return self._answer(method, {}, 200, {"ok": False, "error": "invalid_json"})
+        if method == OAUTH_ACCESS_METHOD:
+            return self._oauth_access(args, request.headers.get("authorization", ""))
         token = bearer_token(request) or args.pop("token", None)
         if not token:
             return self._answer(method, args, 200, {"ok": False, "error": "not_authed"})
         if method == SOCKET_MODE_METHOD:
             return self._open_socket_mode(args, str(token))
-        if not hmac.compare_digest(str(token).encode(), self.bot_token.encode()):
-            return self._answer(method, args, 200, {"ok": False, "error": "invalid_auth"})
+        grant = self._grant(str(token))
+        if isinstance(grant, str):
+            return self._answer(method, args, 200, {"ok": False, "error": grant}, token=token)
+        team = grant.team_id if grant is not None else self.team_id
+        caller = {"token": str(token), "team": team}
         with self._lock:
             fault = self._faults.take(method)
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)
         if fault is not None and fault.fails:
             status, body, headers = fault.answer()
-            return self._answer(method, args, status, body, headers)
+            return self._answer(method, args, status, body, headers, **caller)
         if self._rate_limited(method, args):
             body = {"ok": False, "error": "ratelimited"}
-            return self._answer(method, args, 429, body, {"Retry-After": "1"})
+            return self._answer(method, args, 429, body, {"Retry-After": "1"}, **caller)
         handler = METHODS.get(method)
         if handler is None:
-            return self._answer(method, args, 200, {"ok": False, "error": "unknown_method"})
+            body = {"ok": False, "error": "unknown_method"}
+            return self._answer(method, args, 200, body, **caller)
         with self._lock:  # the change and its recorded call become visible together
-            status, body = self._run(lambda: {"ok": True, **handler(self._workspace, args)})
-            return self._answer(method, args, status, body)
+            views = self._workspace.views
+            views.team_id = team or self.team_id  # a view belongs to the caller's workspace
+            try:
+                status, body = self._run(lambda: {"ok": True, **handler(self._workspace, args)})
+            finally:
+                views.team_id = self.team_id
+            if method == "auth.test" and grant is not None and body.get("ok"):
+                body |= {
+                    "team_id": grant.team_id,
+                    "enterprise_id": grant.enterprise_id,
+                    "is_enterprise_install": grant.is_enterprise_install,
+                }
+            return self._answer(method, args, status, body, **caller)
+
+    def _grant(self, token: str) -> Grant | str | None:
+        """The seed token (None: the fake's own workspace), an issued token's grant, or
+        the error Slack would answer."""
+        if hmac.compare_digest(token.encode(), self.bot_token.encode()):
+            return None
+        with self._lock:
+            try:
+                grant = self.oauth.grant_for(token)
+            except SlackError as error:
+                return error.error
+        return grant if grant is not None else "invalid_auth"
+
+    def _oauth_access(self, args: dict[str, Any], authorization: str) -> Response:
+        with self._lock:
+            status, body = self._run(lambda: {"ok": True, **self.oauth.access(args, authorization)})
+            team = (body.get("team") or {}).get("id") if body.get("ok") else None
+            return self._answer(OAUTH_ACCESS_METHOD, args, status, body, team=team)
+
+    async def _authorize_endpoint(self, request: Request) -> Response:
+        """Slack's consent page, consented at once: back to the app's redirect URL."""
+        with self._lock:
+            try:
+                location = self.oauth.authorize(dict(request.query_params))
+            except SlackError as error:
+                return JSONResponse({"ok": False, "error": error.error}, status_code=400)
+        return RedirectResponse(location, status_code=302)
+
+    def install(
+        self,
+        team_id: str,
+        *,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+        user_id: str = "U_ALICE",
+    ) -> None:
+        """Who consents on the next authorize page (a workspace, or an org-wide install)."""
+        with self._lock:
+            self.oauth.next_consent = {
+                "team_id": team_id, "enterprise_id": enterprise_id, "org_wide": org_wide,
+                "user_id": user_id,
+            }  # fmt: skip
+
+    def uninstall(self, team_id: str | None = None, enterprise_id: str | None = None) -> None:
+        """Slack revokes the workspace's (or org's) tokens; the app hears app_uninstalled."""
+        with self._lock:
+            self.oauth.revoke(team_id, enterprise_id)
+
+    def calls_with_team(self, team_id: str, method: str | None = None) -> list[RecordedCall]:
+        """Calls whose token belongs to `team_id` (optionally of one method)."""
+        return [
+            call for call in self.calls
+            if call.team_id == team_id and (method is None or call.method == method)
+        ]  # fmt: skip
 
     def _open_socket_mode(self, args: dict[str, Any], token: str) -> Response:
         """`apps.connections.open` takes the app-level token and hands out a WebSocket URL
@@ -186,10 +267,14 @@ class FakeSlack:
         status: int,
         body: dict[str, Any],
         headers: dict[str, str] | None = None,
+        *,
+        token: str | None = None,
+        team: str | None = None,
     ) -> Response:
         call = RecordedCall(
-            method, copy.deepcopy(args), time.time(), body, status, dict(headers or {})
-        )
+            method, copy.deepcopy(args), time.time(), body, status, dict(headers or {}),
+            token=token, team_id=team,
+        )  # fmt: skip
         with self._lock:
             self._calls.append(call)
         return JSONResponse(body, status_code=status, headers=headers)

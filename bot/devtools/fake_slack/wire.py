@@ -21,6 +21,8 @@ class RecordedCall:
     response: dict[str, Any]
     http_status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    token: str | None = None  # the token the call carried (tests check whose it was)
+    team_id: str | None = None  # the workspace that token belongs to, if known
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -29,6 +31,7 @@ class RecordedCall:
             "at": self.at,
             "response": self.response,
             "http_status": self.http_status,
+            "team_id": self.team_id,
         }
 
 

@@ -15,24 +15,27 @@ from types import FrameType
 import uvicorn
 
 from bot.devtools.playground.server import create_playground_app
+from bot.devtools.playground.workspaces import add_second_workspace
 
 HOST = "127.0.0.1"
 
 __all__ = ["create_playground_app", "run_playground"]
 
 
-def run_playground(port: int = 3000, open_browser: bool = False) -> int:
-    """Serve the playground on 127.0.0.1:`port` until Ctrl-C; 0 on a clean stop."""
+def run_playground(port: int = 3000, open_browser: bool = False, workspaces: int = 1) -> int:
+    """Serve the playground on 127.0.0.1:`port` until Ctrl-C; 0 on a clean stop.
+    `workspaces=2`: the app in OAuth mode, installed in two workspaces."""
     if not _port_free(port):
         print(f"Port {port} is already in use; try --port {port + 1}.", file=sys.stderr)
         return 1
     from bot.devtools.stack import LocalStack  # imports the whole app: only when needed
 
     print("Starting the app, a local Bookable sandbox and a fake Slack…", flush=True)
-    stack = LocalStack().start()
+    stack = LocalStack(oauth=workspaces > 1).start()
+    two = add_second_workspace(stack) if workspaces > 1 else None
     url = f"http://{HOST}:{port}"
     config = uvicorn.Config(
-        create_playground_app(stack),
+        create_playground_app(stack, workspaces=two),
         host=HOST,
         port=port,
         log_level="warning",

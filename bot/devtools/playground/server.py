@@ -26,6 +26,7 @@ from bot.devtools.fake_slack import ClientValidationError, FakeSlack, SlackDrive
 from bot.devtools.fake_slack.elements import STATE_KEYS
 from bot.devtools.playground.relay import EventRelay
 from bot.devtools.playground.snapshot import booking_entry, user_view
+from bot.devtools.playground.workspaces import Workspaces
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,21 @@ class Stack(Protocol):
     signing_secret: str
 
 
-def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Starlette:
-    # Its own driver: the stack's driver stays free for tests, and last_errors stay ours.
-    driver = SlackDriver(stack.fake, stack.app_url, stack.signing_secret)
+def create_playground_app(
+    stack: Stack, *, sse_max_seconds: float = 15.0, workspaces: Workspaces | None = None
+) -> Starlette:
+    """`workspaces`: the two-workspace playground (each person acts in their own)."""
+    # Its own drivers: the stack's driver stays free for tests, and last_errors stay ours.
+    drivers: dict[str, SlackDriver] = {}
+
+    def driver_of(user: str | None) -> SlackDriver:
+        team = workspaces.team_of(user) if workspaces and user else stack.fake.team_id
+        if team not in drivers:
+            drivers[team] = SlackDriver(
+                stack.fake, stack.app_url, stack.signing_secret, team_id=team
+            )
+        return drivers[team]
+
     driver_lock = asyncio.Lock()  # one gesture at a time, like one person clicking
     relay = EventRelay(max_seconds=sse_max_seconds)
     sandbox = httpx.AsyncClient(base_url=stack.sandbox_url.rstrip("/") + "/_control", timeout=10)
@@ -65,7 +78,8 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
     async def state(request: Request) -> Response:
         user = request.query_params.get("user", "U_ALICE")
         try:
-            snapshot = user_view(stack.fake, user)
+            only = workspaces.channels_of(user) if workspaces else None
+            snapshot = user_view(stack.fake, user, only_channels=only)
         except LookupError as error:
             raise HTTPException(404, str(error)) from error
         snapshot["bookings"] = await _bookings(sandbox)
@@ -77,6 +91,7 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
         if name != COMMAND:
             return _fail(f"{name} is not a valid command here; try {COMMAND} help", 400)
         async with driver_lock:
+            driver = driver_of(_str(body, "user"))
             response = await driver.command(
                 _str(body, "user"), _str(body, "channel"), str(body.get("text") or ""), name
             )
@@ -90,6 +105,7 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
         user, view_id = _str(body, "user"), body.get("view_id")
         kwargs = {"block_id": act.get("block_id"), **_choice(act)}
         async with driver_lock:
+            driver = driver_of(user)
             if view_id:
                 _record(stack.fake, str(view_id), body.get("values"))
                 response = await driver.click(user, str(view_id), _str(act, "action_id"), **kwargs)
@@ -102,6 +118,7 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
         body = await _json(request)
         user, view_id = _str(body, "user"), _str(body, "view_id")
         async with driver_lock:
+            driver = driver_of(user)
             _record(stack.fake, view_id, body.get("values"))
             try:
                 response = await driver.submit(user, view_id)
@@ -112,6 +129,7 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
     async def view_close(request: Request) -> Response:
         body = await _json(request)
         async with driver_lock:
+            driver = driver_of(_str(body, "user"))
             response = await driver.close(_str(body, "user"), _str(body, "view_id"))
             return _answer(response, driver) if response is not None else JSONResponse({"ok": True})
 
@@ -120,6 +138,7 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
         if not body.get("view_id"):
             return JSONResponse({"ok": True, "options": []})  # suggestions only in modals here
         async with driver_lock:
+            driver = driver_of(_str(body, "user"))
             response = await driver.suggest(
                 _str(body, "user"),
                 _str(body, "view_id"),
@@ -145,6 +164,7 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
     async def home_open(request: Request) -> Response:
         body = await _json(request)
         async with driver_lock:
+            driver = driver_of(_str(body, "user"))
             return _answer(await driver.open_home(_str(body, "user")), driver)
 
     async def shortcut(request: Request) -> Response:
@@ -152,6 +172,7 @@ def create_playground_app(stack: Stack, *, sse_max_seconds: float = 15.0) -> Sta
         body = await _json(request)
         user, callback_id = _str(body, "user"), _str(body, "callback_id")
         async with driver_lock:
+            driver = driver_of(user)
             if body.get("message_ts"):
                 message = {"channel": _str(body, "channel"), "ts": _str(body, "message_ts")}
                 response = await driver.message_shortcut(user, message, callback_id)

@@ -62,7 +62,11 @@ def _message_entry(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def user_view(fake: FakeSlack, user_id: str) -> dict[str, Any]:
+def user_view(
+    fake: FakeSlack, user_id: str, *, only_channels: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """`only_channels`: the channels of the user's workspace (the two-workspace playground);
+    their DM with the app is always shown."""
     state = fake.state()
     users = people(state)
     if not any(user["id"] == user_id for user in users):
@@ -72,6 +76,8 @@ def user_view(fake: FakeSlack, user_id: str) -> dict[str, Any]:
     for channel in state["channels"]:
         entry = _channel_entry(channel, user_id)
         if entry is None:
+            continue
+        if only_channels is not None and entry["kind"] != "im" and entry["id"] not in only_channels:
             continue
         channels.append(entry)
         for message in channel["messages"]:

@@ -6,11 +6,21 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.context import AppContext
-from bot.slack.listeners import actions, changes, commands, home, options, search_modal, views
+from bot.slack.listeners import (
+    accounts,
+    actions,
+    changes,
+    commands,
+    home,
+    options,
+    search_modal,
+    views,
+)
 from bot.slack.listeners.shared import Shared
 
 
 def register_listeners(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
+    accounts.register(app, ctx, shared)  # first: its middleware picks the Bookable account
     commands.register(app, ctx, shared)
     actions.register(app, ctx, shared)
     views.register(app, ctx, shared)
