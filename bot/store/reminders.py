@@ -95,8 +95,10 @@ class RemindersMixin(StoreCore):
     ) -> list[Reminder]:
         """Lease up to `limit` reminders due at `now` (or whose lease ran out) to `worker_id`.
 
-        One statement: the candidates are locked with SKIP LOCKED on Postgres (SQLite has
-        one writer), and the UPDATE checks the state again, so each is claimed once."""
+        One transaction: the candidates are read and locked with SKIP LOCKED on Postgres
+        (SQLite has one writer), then updated by id with the state checked again, so each
+        is claimed once. (A locking subquery inside the UPDATE may be rescanned by the
+        planner and lock rows it does not return, hiding them from other workers.)"""
         now = to_utc(now)
         claimable = or_(
             and_(reminders.c.state == PENDING, reminders.c.due_at <= now),
@@ -108,21 +110,23 @@ class RemindersMixin(StoreCore):
             .order_by(reminders.c.due_at, reminders.c.booking_id)
             .limit(limit)
             .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-        statement = (
-            update(reminders)
-            .where(reminders.c.booking_id.in_(candidates), claimable)
-            .values(
-                state=LEASED,
-                leased_by=worker_id,
-                lease_until=now + dt.timedelta(seconds=lease_seconds),
-                attempts=reminders.c.attempts + 1,
-                updated_at=self._now(),
-            )
-            .returning(*_COLUMNS)
         )
         async with self._write() as connection:
+            ids = (await connection.execute(candidates)).scalars().all()
+            if not ids:
+                return []
+            statement = (
+                update(reminders)
+                .where(reminders.c.booking_id.in_(ids), claimable)
+                .values(
+                    state=LEASED,
+                    leased_by=worker_id,
+                    lease_until=now + dt.timedelta(seconds=lease_seconds),
+                    attempts=reminders.c.attempts + 1,
+                    updated_at=self._now(),
+                )
+                .returning(*_COLUMNS)
+            )
             rows = (await connection.execute(statement)).all()
         return sorted((_reminder(row) for row in rows), key=lambda r: r.due_at)
 

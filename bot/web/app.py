@@ -89,7 +89,13 @@ def build_asgi_app(
             response_session.set(answers)  # inherited by the workers' tasks
             followups.start()
             started.push_async_callback(followups.stop)
-            home = HomePublisher(ctx.store, ctx.slack, UserDirectory(ctx.slack))
+            home = HomePublisher(
+                ctx.store,
+                ctx.slack,
+                UserDirectory(ctx.slack),
+                accounts=ctx.accounts if settings.oauth_mode else None,
+                admin_ids=settings.admin_user_ids(),
+            )
             bolt = build_bolt_app(ctx, followups, home)
             handler = AsyncSlackRequestHandler(bolt)
             ingest = WebhookIngest(ctx.store, settings)
@@ -110,6 +116,8 @@ def build_asgi_app(
                 calendar=ctx.calendar,
                 client_for=notifier.client_for,
             )
+            if settings.oauth_mode:
+                home.client_for = notifier.client_for
             ingest.on_accepted = notifier.wake
             account_ingests = AccountWebhooks(ctx.store, settings, on_accepted=notifier.wake)
             ctx.booking.on_confirmation_queued = notifier.wake

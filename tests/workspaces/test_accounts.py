@@ -25,8 +25,22 @@ from .support import CHANNEL, install_both
 CREDENTIALS = {ALPHA: ("alpha-partner", "alpha-secret-1"), BETA: ("beta-partner", "beta-secret-2")}
 
 
-def _publish_home(stack: LocalStack, team: str, token: str, user: str) -> str:
-    """What the Home tab would show: the account section (its builder is the Home's part)."""
+async def _open_home(stack: LocalStack, team: str, user: str) -> str:
+    """The user opens the app's Home tab in `team`; the id of the view published with the
+    workspace's Bookable account section."""
+    before = stack.fake.home_view(user)
+    await stack.driver_for(team).open_home(user)
+    view = await stack.fake.wait_for(
+        lambda: (v := stack.fake.home_view(user)) and v is not before
+        and "bookable_account" in str(v["blocks"]) and v,
+        within=WAIT,
+    )  # fmt: skip
+    return str(view["id"])
+
+
+def _forged_home(stack: LocalStack, token: str, user: str) -> str:
+    """A Home view with the admins' Connect button, published for a user who is no admin
+    (the real Home shows them none): the click must still be refused."""
     answer = httpx.post(
         f"{stack.slack_url}/api/views.publish",
         headers={"Authorization": f"Bearer {token}"},
@@ -50,7 +64,7 @@ async def connect(
 ) -> dict[str, Any]:
     """Click the Home tab's button, fill the modal, submit; the view shown afterwards."""
     driver = stack.driver_for(team)
-    home = _publish_home(stack, team, token, user)
+    home = await _open_home(stack, team, user)
     earlier = (stack.fake.current_view(user) or {}).get("id")  # a form from an earlier try
     await driver.click(user, home, ids.ACCOUNT_CONNECT_ACTION)
     form = await _modal(
@@ -84,7 +98,7 @@ async def test_an_admin_connects_the_workspace_account_and_it_is_validated_and_k
     assert await app_store.bookable_account(team_id=ALPHA) is None
 
     not_admin = oauth_stack.driver_for(ALPHA)
-    home = _publish_home(oauth_stack, ALPHA, tokens[ALPHA], "U_CAROL")
+    home = _forged_home(oauth_stack, tokens[ALPHA], "U_CAROL")  # she sees no button
     await not_admin.click("U_CAROL", home, ids.ACCOUNT_CONNECT_ACTION)
     shown = await _modal(oauth_stack, "U_CAROL", lambda v: "Only a workspace admin" in str(v))
     assert shown["callback_id"] != ids.ACCOUNT_CALLBACK
@@ -176,3 +190,17 @@ async def test_each_account_webhook_has_its_own_secret_and_its_own_workspaces(
     posts = oauth_stack.fake.calls_to("chat.postMessage")
     for team in (ALPHA, BETA):
         assert all(c.team_id == team for c in posts if c.args.get("channel") == CHANNEL[team])
+
+
+async def test_the_home_tab_shows_the_account_section_and_only_admins_get_its_button(
+    oauth_stack: LocalStack,
+) -> None:
+    install_both(oauth_stack)
+    await _open_home(oauth_stack, ALPHA, "U_BOB")  # a workspace admin
+    admin_view = oauth_stack.fake.home_view("U_BOB") or {}
+    assert "the app operator's Bookable account" in str(admin_view["blocks"])
+    assert ids.ACCOUNT_CONNECT_ACTION in str(admin_view["blocks"])
+    await _open_home(oauth_stack, ALPHA, "U_ALICE")
+    member_view = oauth_stack.fake.home_view("U_ALICE") or {}
+    assert ids.ACCOUNT_CONNECT_ACTION not in str(member_view["blocks"])
+    assert "Only a workspace admin can change it." in str(member_view["blocks"])

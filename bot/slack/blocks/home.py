@@ -42,9 +42,11 @@ def home_view(
     ref: HomeRef = HomeRef(),
     *,
     notice: str | None = None,
+    account: Sequence[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The Home view for `views.publish`. `notice` is escaped text shown at the top (e.g.
-    what a Cancel click did). `bookings.upcoming` is the page `ref` asks for."""
+    what a Cancel click did). `bookings.upcoming` is the page `ref` asks for. `account`:
+    the workspace's Bookable account section (`blocks.account`, OAuth mode), at the end."""
     blocks: list[Block] = [header("Your table bookings")]
     if notice:
         blocks.append(section(notice))
@@ -55,7 +57,10 @@ def home_view(
     blocks += _past(bookings, ref)
     blocks += _subscriptions(subscriptions)
     # The page sizes above keep it within Slack's limit; the cut is only a safety net.
-    rendered = [block.to_dict() for block in blocks][:MAX_HOME_BLOCKS]
+    rendered = [block.to_dict() for block in blocks]
+    if account:
+        rendered += [{"type": "divider"}, *account]
+    rendered = rendered[:MAX_HOME_BLOCKS]
     # The paging is kept with the view: a Cancel click republishes the same page.
     return {"type": "home", "blocks": rendered, "private_metadata": ref.encode()}
 

@@ -128,7 +128,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         from_home = home_ref_of(body) is not None
         if outcome.refusal is not None:
             if from_home:
-                await _on_home(body, outcome.refusal["text"])
+                await _on_home(body, client, outcome.refusal["text"])
             else:
                 await tell(respond, outcome.refusal)
             return
@@ -136,7 +136,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             return
         notice = "Cancelled: " + bold(clip_line(outcome.cancelled.venue_name, 100))
         if from_home:
-            await _on_home(body, notice)
+            await _on_home(body, client, notice)
         else:  # the booker's Home tab lists it
             await shared.home.booking_changed(outcome.cancelled.booking_id)
         if (body.get("container") or {}).get("is_ephemeral"):
@@ -144,10 +144,10 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             records = await ctx.booking.bookings_for(outcome.cancelled.team_id, user_id)
             await tell(respond, my_bookings(records, notice=notice), replace=True)
 
-    async def _on_home(body: dict[str, Any], notice: str) -> None:
+    async def _on_home(body: dict[str, Any], client: AsyncWebClient, notice: str) -> None:
         """The clicker's Home tab again, as it was paged, with `notice` at the top."""
         ref = home_ref_of(body) or HomeRef()
-        await shared.home.publish(team_of(body), user_of(body), ref, notice=notice)
+        await shared.home.publish(team_of(body), user_of(body), ref, notice=notice, client=client)
 
     @app.action(ids.UNSUBSCRIBE_PATTERN)
     async def unsubscribe(
