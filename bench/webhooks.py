@@ -24,6 +24,7 @@ def webhook_body(
     status: str,
     *,
     venue: tuple[str, str] = VENUES[0],
+    composite_id: str = "29|CO|bench|dinner",
     last_update: datetime | None = None,
     event_type: str = "booking.updated",
     reference: str | None = None,
@@ -33,7 +34,7 @@ def webhook_body(
     created = (now - timedelta(hours=1)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     booking = {
         "id": booking_id,
-        "compositeId": "29|CO|bench|dinner",
+        "compositeId": composite_id,
         "date": (now + timedelta(days=3)).date().isoformat(),
         "time": "19:30:00",
         "partySize": 4,

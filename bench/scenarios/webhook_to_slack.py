@@ -31,6 +31,7 @@ from bench.report import Metric, ScenarioResult
 from bench.slack_requests import bench_channel_ids
 from bench.webhooks import signed_webhook, webhook_body
 from bench.workload import TrafficBuilder, user_ids
+from bot.sandbox.seed import seed_venues
 
 NAME = "webhook to Slack"
 NOTICE_CHANNELS = 10  # C_BENCH00-09 subscribe; C_BENCH10+ hold bookings made in Slack
@@ -67,8 +68,14 @@ class Latencies:
     missing_updates: int = 0
 
 
-def _venue(channel: str) -> str:
-    return f"Benchvenue {channel[-2:]}"
+def _venue(channel: str) -> tuple[str, str, str]:
+    """The seeded sandbox venue whose bookings a notice channel follows: its name (the
+    subscription), group and a product's compositeId (what Bookable's webhook names; the
+    app looks the venue up from it). Venues from the end of the seed list, clear of the
+    ones the bookings made in Slack use."""
+    data = list(reversed(seed_venues()))[int(channel[-2:]) % NOTICE_CHANNELS].data
+    group = str(data.get("venueGroupName") or "")
+    return str(data["name"]), group, str(data["products"][0]["compositeId"])
 
 
 async def run(ctx: BenchContext) -> ScenarioResult:
@@ -161,7 +168,7 @@ async def run(ctx: BenchContext) -> ScenarioResult:
 async def _subscribe(
     ctx: BenchContext, app: Service, fake: FakeSlackControl, channels: list[str]
 ) -> None:
-    """`/bookable subscribe venue:"Benchvenue NN"` in every channel, as a member would."""
+    """`/bookable subscribe venue:"<a seeded venue>"` in every channel, as a member would."""
     builder = TrafficBuilder()
     user = user_ids(1)[0]
     since = await fake.call_index()
@@ -169,7 +176,7 @@ async def _subscribe(
         url = (await fake.response_urls(channel, user, 1))[0]
         trigger = (await fake.trigger_ids(user, 1))[0]
         signed = builder.search(
-            f'subscribe venue:"{_venue(channel)}"', user, url, trigger, channel=channel
+            f'subscribe venue:"{_venue(channel)[0]}"', user, url, trigger, channel=channel
         )
         async with ctx.session.post(
             f"{app.url}/slack/events", data=signed.body, headers=signed.headers
@@ -217,7 +224,8 @@ async def _send_notices(
         body = webhook_body(
             f"bench-{reference}",
             "confirmed",
-            venue=(_venue(channel), "Bench Group"),
+            venue=_venue(channel)[:2],
+            composite_id=_venue(channel)[2],
             reference=reference,
         )
         planned.append((reference, signed_webhook(url, body)))
