@@ -5,7 +5,7 @@ fields (`response_action: errors`, by block id)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from bot.service.plans import OptionDraft
@@ -56,7 +56,11 @@ def read_plan(
             errors[blocks["date"]] = "This date has passed."
             continue
         at = str(raw_time or "")
-        if len(at) != 5 or not at[:2].isdigit() or at[2] != ":" or not at[3:].isdigit():
+        try:
+            valid_time = len(at) == 5 and time.fromisoformat(at) is not None
+        except ValueError:
+            valid_time = False
+        if not valid_time:
             errors[blocks["time"]] = "Choose a time for this option."
             continue
         options.append(OptionDraft(composite_id=venue, date=on, time=at))
