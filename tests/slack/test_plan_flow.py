@@ -99,6 +99,9 @@ async def start_plan(
         await stack.driver.type_value(
             view["id"], ids.plan_option_block("time", position), ids.PLAN_TIME_ACTION, time
         )
+    await stack.driver.type_value(
+        view["id"], ids.PLAN_PHONE.block_id, ids.PLAN_PHONE.action_id, "+447700900123"
+    )
     if deadline is not None:
         await stack.driver.choose_option(
             view["id"], ids.PLAN_DEADLINE.block_id, ids.PLAN_DEADLINE.action_id,

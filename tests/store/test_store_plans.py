@@ -110,3 +110,10 @@ async def test_a_booked_plan_is_found_by_its_booking(store: Store) -> None:
     )  # fmt: skip
     assert await store.plan_for_booking("bk-9") == plan_id
     assert await store.vote(plan_id, "U1", 1) == "in"  # people still join after booking
+
+
+async def test_purging_a_workspace_deletes_its_plans_and_votes(store: Store) -> None:
+    plan_id = await new_plan(store)
+    await store.vote(plan_id, "U1", 0)
+    await store.retire_workspaces(["T1"], "uninstalled", purge=True)
+    assert await store.get_plan(plan_id) is None
