@@ -364,6 +364,7 @@ PLAN_CANT_ACTION = "plan_cant"  # value: the plan id
 PLAN_WHO_ACTION = "plan_who"
 PLAN_BOOK_ACTION = "plan_book"
 PLAN_CLOSE_ACTION = "plan_close"
+PLAN_START_ACTION = "plan_start"  # on search results; value: a product's compositeId
 PLAN_VOTE_PATTERN = re.compile(rf"^{PLAN_VOTE_ACTION}(:\d+)?$")
 PLAN_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 

@@ -27,6 +27,7 @@ from .flow import (
     buttons,
     confirmation,
     next_weekday,
+    search,
     sandbox_token,
     section_text,
     settled,
@@ -361,3 +362,36 @@ async def _composite(stack: LocalStack, words: str, venue: str) -> str:
         )  # fmt: skip
     found = next(v for v in response.json()["data"] if v["name"] == venue)
     return str(next(p for p in found["products"] if p["productName"] == "Dinner")["compositeId"])
+
+
+async def test_plan_with_the_channel_from_search_results(stack: LocalStack) -> None:
+    assert stack.driver is not None
+    on = next_weekday(WEDNESDAY)
+    results = await search(stack, "U_ALICE", "C_GENERAL", f"search dishoom covent date:{on}")
+    [start] = [b for b in buttons(results, ids.PLAN_START_ACTION)][:1]
+    response = await stack.driver.click(
+        "U_ALICE", results, start["action_id"], value=start["value"], channel_id="C_GENERAL"
+    )
+    assert response.status_code == 200
+    view = await stack.fake.wait_for(
+        lambda: (v := stack.fake.current_view("U_ALICE")) and v["callback_id"] == ids.PLAN_CALLBACK
+        and v,
+        within=WAIT,
+    )  # fmt: skip
+    venue = view["blocks"][1]["element"]["initial_option"]
+    assert venue["text"]["text"].startswith("Dishoom Covent Garden")
+    time = (await free_times(stack, venue["value"], on, 2))[0]
+    date_block, time_block = ids.plan_option_block("date", 0), ids.plan_option_block("time", 0)
+    await stack.driver.select_date(view["id"], date_block, ids.PLAN_DATE_ACTION, on)
+    await stack.driver.type_value(view["id"], time_block, ids.PLAN_TIME_ACTION, time)
+    await stack.driver.type_value(
+        view["id"], ids.PLAN_PHONE.block_id, ids.PLAN_PHONE.action_id, "+447700900123"
+    )
+    await stack.driver.submit("U_ALICE", view["id"])
+    assert stack.driver.last_problem is None and not stack.driver.last_errors
+    posted = await stack.fake.wait_for(
+        lambda: next((m for m in stack.fake.messages("C_GENERAL")
+                      if m["text"].startswith("Team meal planned")), None),
+        within=WAIT,
+    )  # fmt: skip
+    assert "*Dishoom Covent Garden*" in section_text(posted)

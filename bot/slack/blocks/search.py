@@ -31,6 +31,7 @@ from bot.slack.mrkdwn import bold, clip_line, cut_at_word, escape, one_line, sho
 # 300-character names (Slack answers msg_blocks_too_long from about 13k).
 PAGE_SIZE = 5  # venues per page
 MAX_PRODUCTS = 3  # Book buttons per venue
+MAX_ACTIONS = 25  # elements in one actions block (Block Kit)
 MAX_FEATURES = 4
 NAME_LIMIT = 100
 LINE_LIMIT = 100
@@ -205,6 +206,14 @@ def page_buttons(
     return [b for b in buttons if len(b["value"]) <= ids.MAX_BUTTON_VALUE]
 
 
+def plan_button(venue: Venue) -> list[dict[str, Any]]:
+    """Plan with the channel: the team meal modal with this venue's first product chosen."""
+    product = venue.products[0] if venue.products else None
+    if product is None or len(product.composite_id) > ids.MAX_BUTTON_VALUE:
+        return []
+    return [_button("Plan with the channel", ids.PLAN_START_ACTION, product.composite_id)]
+
+
 def search_results(
     venues: Sequence[Venue],
     ref: PageRef,
@@ -252,7 +261,7 @@ def search_results(
             continue
         buttons = time_buttons(found, ref) if found and found.known else book_buttons(venue, ref)
         if buttons:
-            blocks.append(_actions(buttons))
+            blocks.append(_actions([*buttons, *plan_button(venue)][:MAX_ACTIONS]))
         else:
             blocks.append(_context("Not bookable through Bookable right now."))
     navigation = page_buttons(ref, has_next=has_next)

@@ -38,7 +38,7 @@ GONE_TEXT = "This plan is closed or no longer exists."
 
 async def open_plan_modal(
     ctx: AppContext, shared: Shared, client: AsyncWebClient, trigger_id: str, user_id: str,
-    channel_id: str, respond: Respond | None,
+    channel_id: str, respond: Respond | None, *, chosen: tuple[str, str] | None = None,
 ) -> None:  # fmt: skip
     """The plan modal, with the organiser's phone from their profile when it reads as one."""
     profile = await shared.users.get(user_id, client)
@@ -46,6 +46,7 @@ async def open_plan_modal(
         channel_id,
         today=today_in(profile.tz if profile else None),
         phone=profile_phone(profile.phone) if profile else "",
+        chosen=chosen,
     )
     try:
         await client.views_open(trigger_id=trigger_id, view=view)
@@ -72,6 +73,29 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             except Exception:
                 log.exception("plan venue suggestions failed")
         await ack(options=options)
+
+    @app.action(ids.PLAN_START_ACTION)
+    async def plan_from_results(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
+    ) -> None:
+        """Plan with the channel (search results): the modal with that venue chosen."""
+        await ack()
+        composite_id = str((body.get("actions") or [{}])[0].get("value") or "")
+        channel = channel_of(body) or ""
+        chosen = None
+        try:  # from the search just shown: cached, well within the trigger's 3 s
+            venue = await ctx.booking.venue_for(None, composite_id) if composite_id else None
+        except Exception:
+            venue = None  # the modal still opens; the organiser picks the venue again
+        product = next(
+            (p for p in (venue.products if venue else []) if p.composite_id == composite_id), None
+        )
+        if venue is not None and product is not None:
+            chosen = (composite_id, blocks.venue_label(venue.name, product.product_name or ""))
+        await open_plan_modal(
+            ctx, shared, client, str(body.get("trigger_id") or ""), user_of(body), channel,
+            respond, chosen=chosen,
+        )  # fmt: skip
 
     @app.view(ids.PLAN_CALLBACK)
     async def submit_plan(
