@@ -27,8 +27,8 @@ from .flow import (
     buttons,
     confirmation,
     next_weekday,
-    search,
     sandbox_token,
+    search,
     section_text,
     settled,
 )
