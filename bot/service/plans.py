@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
-from bot.bookable.errors import BookableError
+from bot.bookable.errors import BookableError, BookableProblem, RateLimited, ServerError
 from bot.bookable.models import BookingRequest
 from bot.service.booking import CANCELLED, BookingContext, BookingService
 from bot.service.changes import ChangeRequest
@@ -216,7 +216,12 @@ class PlanService:
             return "nobody"
         winner = ranked[0]
         party = len(plan.voters(winner.position))
-        slot = await self._free_slot(winner, party)
+        try:
+            slot = await self._free_slot(winner, party)
+        except BookableProblem as refused:
+            if refused.is_retryable or isinstance(refused, RateLimited | ServerError):
+                raise  # Bookable can't answer now: the organiser is asked to try again
+            slot = None  # e.g. the venue has since closed that day: this option is gone
         if slot is not None:
             try:
                 created = await self._create(plan, winner, party, slot)

@@ -368,7 +368,7 @@ async def test_plan_with_the_channel_from_search_results(stack: LocalStack) -> N
     assert stack.driver is not None
     on = next_weekday(WEDNESDAY)
     results = await search(stack, "U_ALICE", "C_GENERAL", f"search dishoom covent date:{on}")
-    [start] = [b for b in buttons(results, ids.PLAN_START_ACTION)][:1]
+    start = buttons(results, ids.PLAN_START_ACTION)[0]
     response = await stack.driver.click(
         "U_ALICE", results, start["action_id"], value=start["value"], channel_id="C_GENERAL"
     )
