@@ -15,9 +15,11 @@ from bot.slack.blocks.plan import (
     slot_gone_note,
     who_is_in,
 )
+from bot.slack.blocks.search import search_results
+from bot.slack.ids import PageRef
 from bot.store.records import Plan, PlanOption
 
-from .conftest import HOSTILE, LONG_HOSTILE
+from .conftest import HOSTILE, LONG_HOSTILE, make_venue
 from .flow import buttons, section_text
 from .support import assert_no_raw_markup, assert_valid_message, assert_valid_view
 
@@ -134,3 +136,12 @@ def test_forged_plan_values_are_refused() -> None:
         except ids.StaleReference:
             continue
         raise AssertionError(f"accepted {forged!r}")
+
+
+def test_search_results_offer_plan_with_the_channel_per_venue() -> None:
+    venues = [make_venue(i) for i in range(2)]
+    message = search_results(venues, PageRef(words="venue"), has_next=False)
+    assert_valid_message(message)
+    starts = buttons(message, ids.PLAN_START_ACTION)
+    assert [b["value"] for b in starts] == [v.products[0].composite_id for v in venues]
+    assert all(b["text"]["text"] == "Plan with the channel" for b in starts)

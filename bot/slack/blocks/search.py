@@ -31,7 +31,6 @@ from bot.slack.mrkdwn import bold, clip_line, cut_at_word, escape, one_line, sho
 # 300-character names (Slack answers msg_blocks_too_long from about 13k).
 PAGE_SIZE = 5  # venues per page
 MAX_PRODUCTS = 3  # Book buttons per venue
-MAX_ACTIONS = 25  # elements in one actions block (Block Kit)
 MAX_FEATURES = 4
 NAME_LIMIT = 100
 LINE_LIMIT = 100
@@ -253,7 +252,10 @@ def search_results(
     for venue in shown:
         blocks.append(DIVIDER)
         description = one_line(venue.description or "")
-        blocks.append(_section(venue_text(venue, with_description=description not in described)))
+        section = _section(venue_text(venue, with_description=description not in described))
+        for plan in plan_button(venue):  # a team meal here: the plan modal with it chosen
+            section["accessory"] = plan
+        blocks.append(section)
         described.add(description)
         found = by_venue.get(id(venue))
         if found is not None and found.known and not found.times:
@@ -261,7 +263,7 @@ def search_results(
             continue
         buttons = time_buttons(found, ref) if found and found.known else book_buttons(venue, ref)
         if buttons:
-            blocks.append(_actions([*buttons, *plan_button(venue)][:MAX_ACTIONS]))
+            blocks.append(_actions(buttons))
         else:
             blocks.append(_context("Not bookable through Bookable right now."))
     navigation = page_buttons(ref, has_next=has_next)
