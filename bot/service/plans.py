@@ -43,6 +43,7 @@ BookOutcome = Literal["booked", "gone", "nobody", "busy", "pending", "failed"]
 LEASE_SECONDS = 120.0
 UPDATE_INTERVAL = 1.0  # at most one update of plan messages per channel per second
 BATCH = 20
+MAX_UPDATE_ATTEMPTS = 3  # a message update that keeps failing waits for the next vote
 
 
 @dataclass(frozen=True)
@@ -398,6 +399,7 @@ class Refresher:
 
     async def _run(self, plan_id: str, channel_id: str) -> None:
         lock = self._channels.setdefault(channel_id, asyncio.Lock())
+        failures = 0
         try:
             while plan_id in self._dirty:
                 async with lock:
@@ -410,6 +412,9 @@ class Refresher:
                         await self._render(plan_id)
                     except Exception:
                         log.exception("plan %s: updating its message failed", plan_id)
+                        failures += 1
+                        if failures < MAX_UPDATE_ATTEMPTS:  # e.g. rate limited: again, paced
+                            self._dirty.add(plan_id)
         finally:
             self._tasks.pop(plan_id, None)
 
