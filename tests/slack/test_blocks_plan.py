@@ -53,7 +53,7 @@ def test_each_option_has_its_count_names_and_an_im_in_button() -> None:
     message = plan_message(plan)
     assert_valid_message(message)
     text = section_text(message)
-    assert "*Dishoom* (Dinner), Sat 16 Aug 2030 at 19:00 venue time" in text
+    assert "*Dishoom* (Dinner), Fri 16 Aug 2030 at 19:00 venue time" in text
     assert "*2 in*: <@U_V1>, <@U_V2>" in text and "*1 in*: <@U_V3>" in text
     assert "Can't make it: *1*" in text
     votes = buttons(message, ids.PLAN_VOTE_ACTION)
