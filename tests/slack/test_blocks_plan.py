@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 from bot.slack import ids
 from bot.slack.blocks.plan import (
@@ -17,6 +18,7 @@ from bot.slack.blocks.plan import (
 )
 from bot.slack.blocks.search import search_results
 from bot.slack.ids import PageRef
+from bot.slack.listeners.plans import chosen_venues
 from bot.store.records import Plan, PlanOption
 
 from .conftest import HOSTILE, LONG_HOSTILE, make_venue
@@ -124,8 +126,14 @@ def test_the_modal_has_four_options_the_first_required() -> None:
     venue_blocks = [b for b in view["blocks"] if b.get("block_id", "").startswith("plan_venue_")]
     assert [b["optional"] for b in venue_blocks] == [False, True, True, True]
     assert view["private_metadata"] == "C_GENERAL"
-    chosen = plan_modal("C_GENERAL", today=dt.date(2030, 8, 1), chosen=("29|CO|a|b", "Dishoom"))
-    assert chosen["blocks"][1]["element"]["initial_option"]["value"] == "29|CO|a|b"
+    chosen = plan_modal(
+        "C_GENERAL", today=dt.date(2030, 8, 1), chosen=[("29|CO|a|b", "Dishoom"), ("c", "Hawk")]
+    )
+    assert_valid_view(chosen)
+    picked = [b for b in chosen["blocks"] if b.get("block_id") in ("plan_venue_0", "plan_venue_1")]
+    assert [b["element"]["initial_option"]["value"] for b in picked] == ["29|CO|a|b", "c"]
+    second_date = next(b for b in chosen["blocks"] if b.get("block_id") == "plan_date_1")
+    assert second_date["element"]["initial_date"] == "2030-08-01"
 
 
 def test_forged_plan_values_are_refused() -> None:
@@ -142,6 +150,10 @@ def test_search_results_offer_plan_with_the_channel_per_venue() -> None:
     venues = [make_venue(i) for i in range(2)]
     message = search_results(venues, PageRef(words="venue"), has_next=False)
     assert_valid_message(message)
-    starts = buttons(message, ids.PLAN_START_ACTION)
-    assert [b["value"] for b in starts] == [v.products[0].composite_id for v in venues]
-    assert all(b["text"]["text"] == "Plan with the channel" for b in starts)
+    [start] = buttons(message, ids.PLAN_START_ACTION)
+    assert json.loads(start["value"]) == [v.products[0].composite_id for v in venues]
+    assert start["text"]["text"] == "Plan with the channel"
+    assert chosen_venues(start["value"]) == json.loads(start["value"])
+    for forged in ("", "nope", '{"a": 1}', "[1, 2]", json.dumps(["x" * 151]), None):
+        assert chosen_venues(forged) == []
+    assert len(chosen_venues(json.dumps([f"p{n}" for n in range(9)]))) == ids.PLAN_OPTIONS

@@ -223,18 +223,19 @@ def plan_modal(
     *,
     today: date,
     phone: str = "",
-    chosen: tuple[str, str] | None = None,
+    chosen: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """Up to four options (venue from the search, date, time), the first required; a
     deadline, a note, and the organiser's phone (Bookable needs one for the booking).
-    `chosen` preselects the first venue (value, label) from search results."""
+    `chosen` preselects the first options' venues (value, label), from search results."""
     blocks: list[dict[str, Any]] = [
         context(
             f"The plan is posted in <#{clip(channel_id, 40)}> for everyone to vote on."
         ).to_dict()
     ]
     for position in range(ids.PLAN_OPTIONS):
-        blocks += _option_inputs(position, today, chosen if position == 0 else None)
+        picked = chosen[position] if position < len(chosen) else None
+        blocks += _option_inputs(position, today, picked)
     blocks += [
         {
             "type": "input",
@@ -281,6 +282,7 @@ def _option_inputs(
     position: int, today: date, chosen: tuple[str, str] | None
 ) -> list[dict[str, Any]]:
     optional = position > 0
+    prefilled = not optional or chosen is not None  # a date and time to start from
     number = position + 1
     venue: dict[str, Any] = {
         "type": "external_select",
@@ -306,7 +308,7 @@ def _option_inputs(
             "element": {
                 "type": "datepicker",
                 "action_id": ids.PLAN_DATE_ACTION,
-                **({} if optional else {"initial_date": today.isoformat()}),
+                **({"initial_date": today.isoformat()} if prefilled else {}),
             },
         },
         {
@@ -317,7 +319,7 @@ def _option_inputs(
             "element": {
                 "type": "timepicker",
                 "action_id": ids.PLAN_TIME_ACTION,
-                **({} if optional else {"initial_time": "19:00"}),
+                **({"initial_time": "19:00"} if prefilled else {}),
             },
         },
     ]

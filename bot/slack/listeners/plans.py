@@ -5,6 +5,8 @@ Slack shows a message's buttons to everyone."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +40,7 @@ GONE_TEXT = "This plan is closed or no longer exists."
 
 async def open_plan_modal(
     ctx: AppContext, shared: Shared, client: AsyncWebClient, trigger_id: str, user_id: str,
-    channel_id: str, respond: Respond | None, *, chosen: tuple[str, str] | None = None,
+    channel_id: str, respond: Respond | None, *, chosen: Sequence[tuple[str, str]] = (),
 ) -> None:  # fmt: skip
     """The plan modal, with the organiser's phone from their profile when it reads as one."""
     profile = await shared.users.get(user_id, client)
@@ -78,23 +80,24 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     async def plan_from_results(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
     ) -> None:
-        """Plan with the channel (search results): the modal with that venue chosen."""
+        """Plan with the channel (search results): the modal with that page's venues."""
         await ack()
-        composite_id = str((body.get("actions") or [{}])[0].get("value") or "")
-        channel = channel_of(body) or ""
-        chosen = None
-        try:  # from the search just shown: cached, well within the trigger's 3 s
-            venue = await ctx.booking.venue_for(None, composite_id) if composite_id else None
-        except Exception:
-            venue = None  # the modal still opens; the organiser picks the venue again
-        product = next(
-            (p for p in (venue.products if venue else []) if p.composite_id == composite_id), None
-        )
-        if venue is not None and product is not None:
-            chosen = (composite_id, blocks.venue_label(venue.name, product.product_name or ""))
+        chosen = []
+        for composite_id in chosen_venues((body.get("actions") or [{}])[0].get("value")):
+            try:  # from the search just shown: cached, well within the trigger's 3 s
+                venue = await ctx.booking.venue_for(None, composite_id)
+            except Exception:
+                continue  # the organiser picks that one again in the modal
+            product = next(
+                (p for p in (venue.products if venue else []) if p.composite_id == composite_id),
+                None,
+            )
+            if venue is not None and product is not None:
+                label = blocks.venue_label(venue.name, product.product_name or "")
+                chosen.append((composite_id, label))
         await open_plan_modal(
-            ctx, shared, client, str(body.get("trigger_id") or ""), user_of(body), channel,
-            respond, chosen=chosen,
+            ctx, shared, client, str(body.get("trigger_id") or ""), user_of(body),
+            channel_of(body) or "", respond, chosen=chosen,
         )  # fmt: skip
 
     @app.view(ids.PLAN_CALLBACK)
@@ -241,3 +244,15 @@ async def _whisper(client: AsyncWebClient, channel: str, user: str, text: str) -
         await client.chat_postEphemeral(channel=channel, user=user, **simple_message(text))
     except Exception as error:
         log.warning("could not tell %s about their plan (%s)", user, type(error).__name__)
+
+
+def chosen_venues(value: Any) -> list[str]:
+    """The compositeIds a Plan with the channel button carries (a JSON list); anything
+    else (a forged value) chooses nothing."""
+    try:
+        found = json.loads(str(value or ""))
+    except ValueError:
+        return []
+    if not isinstance(found, list):
+        return []
+    return [c for c in found if isinstance(c, str) and 0 < len(c) <= 150][: ids.PLAN_OPTIONS]
