@@ -20,6 +20,7 @@ from bot.observability.slack_client import SlackCallObserver
 from bot.service.accounts import BookableAccounts
 from bot.service.booking import BookingService
 from bot.service.calendar import Calendar
+from bot.service.plans import PlanService
 from bot.service.reminders import Clock, Reminders
 from bot.store import Store
 from bot.store.core import utc_now
@@ -59,6 +60,8 @@ class AppContext:
     calendar: Calendar  # "Add to calendar" links and entries
     # Each workspace's own Bookable account, if it connected one (bot.service.accounts).
     accounts: BookableAccounts = field(init=False)
+    # Team meal plans; set once the notifier (which posts for each workspace) exists.
+    plans: PlanService = field(init=False)
     # Closes what `create` opened, newest first.
     _resources: contextlib.AsyncExitStack = field(
         default_factory=contextlib.AsyncExitStack, repr=False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
@@ -140,6 +140,9 @@ class BookingService:
         # The hook after a successful change made through the app (`change`): each is
         # awaited with (before, after), e.g. to move the booking's reminders.
         self.after_change: list[AfterChange] = [self._move_reminder]
+        # Awaited with the cancelled booking after a cancel made through the app (e.g. a
+        # team meal plan closes). A failing hook is logged; the cancel stands.
+        self.after_cancel: list[Callable[[BookingRecord], Awaitable[None]]] = []
 
     async def _move_reminder(self, before: BookingRecord, after: BookingRecord) -> None:
         await self.reminders.reschedule(after)
@@ -315,10 +318,16 @@ class BookingService:
         changed_at = await self._cancelled_at(record.booking_id)
         await self.store.apply_status(record.booking_id, CANCELLED, changed_at)
         stored = await self.store.get_booking(record.booking_id)
-        await self.reminders.reschedule(dataclasses.replace(stored or record, status=CANCELLED))
+        cancelled = dataclasses.replace(stored or record, status=CANCELLED)
+        await self.reminders.reschedule(cancelled)
+        for hook in self.after_cancel:
+            try:
+                await hook(cancelled)
+            except Exception:
+                log.exception("after_cancel hook failed for booking %s", record.booking_id)
         # Bookable accepted the cancel even if the stored status carries a newer timestamp
         # (the venue's clock); the webhook that follows settles the store.
-        return dataclasses.replace(stored or record, status=CANCELLED)
+        return cancelled
 
     async def _cancelled_at(self, booking_id: str) -> datetime | None:
         """When Bookable says the booking changed, if it now shows it cancelled."""

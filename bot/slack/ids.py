@@ -346,3 +346,46 @@ class SearchMeta:
         if not value:
             return cls()
         return cls(_text(_load(value).get("c"), "channel"))
+
+
+# --- team meal plans (/bookable plan) ---------------------------------------------------
+PLAN_CALLBACK = "plan_form"
+PLAN_OPTIONS = 4  # the most options a plan offers
+# Each option's inputs share an action id; their block ids carry the option's number.
+PLAN_VENUE_ACTION = "plan_venue"  # external_select fed by the venue search
+PLAN_DATE_ACTION = "plan_date"
+PLAN_TIME_ACTION = "plan_time"
+PLAN_DEADLINE = Field("plan_deadline", "plan_deadline_value")
+PLAN_NOTE = Field("plan_note", "plan_note_value")
+PLAN_PHONE = Field("plan_phone", "plan_phone_value")
+# Buttons on the plan's channel message; values name the plan (and option).
+PLAN_VOTE_ACTION = "plan_vote"  # value: "<plan id>:<option position>"
+PLAN_CANT_ACTION = "plan_cant"  # value: the plan id
+PLAN_WHO_ACTION = "plan_who"
+PLAN_BOOK_ACTION = "plan_book"
+PLAN_CLOSE_ACTION = "plan_close"
+PLAN_START_ACTION = "plan_start"  # on search results; value: a product's compositeId
+PLAN_VOTE_PATTERN = re.compile(rf"^{PLAN_VOTE_ACTION}(:\d+)?$")
+PLAN_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def plan_option_block(kind: str, position: int) -> str:
+    """`kind` is "venue", "date" or "time"; positions count from 0."""
+    return f"plan_{kind}_{position}"
+
+
+def plan_vote_value(plan_id: str, position: int) -> str:
+    return f"{plan_id}:{position}"
+
+
+def parse_plan_value(value: Any, *, with_position: bool = False) -> tuple[str, int | None]:
+    """A plan button's value back into (plan id, position); StaleReference if forged."""
+    text = str(value or "")
+    plan_id, _, position = text.partition(":") if with_position else (text, "", "")
+    if not PLAN_ID_PATTERN.match(plan_id):
+        raise StaleReference("not a plan reference")
+    if not with_position:
+        return plan_id, None
+    if not position.isdigit() or int(position) >= PLAN_OPTIONS:
+        raise StaleReference("not a plan option")
+    return plan_id, int(position)

@@ -72,7 +72,12 @@ class ListSubscriptions:
     pass
 
 
-Command = Help | Search | MyBookings | Subscribe | Unsubscribe | ListSubscriptions
+@dataclass(frozen=True)
+class StartPlan:
+    """`/bookable plan`: a team meal poll in this channel."""
+
+
+Command = Help | Search | MyBookings | Subscribe | Unsubscribe | ListSubscriptions | StartPlan
 
 
 SEARCH_FILTERS = ("group", "feature", "date", "time", "party")
@@ -125,6 +130,8 @@ def parse_command(text: str, *, today: date) -> Command:
             return Unsubscribe(_subscription_filter(rest))
         if verb in ("subscriptions", "subs"):
             return ListSubscriptions()
+        if verb in ("plan", "meal"):
+            return StartPlan()
     except ParseProblem as problem:
         return Help(str(problem), problem.example)
     if verb in ("help", "?"):

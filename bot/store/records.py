@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 SubmissionState = Literal["new", "in_progress", "done", "unknown"]
@@ -198,3 +198,40 @@ class Reminder:
     due_at: dt.datetime
     state: str  # pending | leased | sent | failed
     attempts: int = 0
+
+
+@dataclass(frozen=True)
+class PlanOption:
+    position: int  # 0-based, as the organiser listed it
+    composite_id: str
+    venue_name: str
+    product_name: str
+    date: dt.date
+    time: str  # HH:MM
+    gone: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A team meal plan with its options and votes (user id → option position, None for
+    "can't make it")."""
+
+    plan_id: str
+    team_id: str
+    channel_id: str
+    organiser_id: str
+    message_ts: str | None
+    note: str
+    booker: dict[str, str]
+    deadline: dt.datetime | None
+    state: str  # open | booking | booked | closed
+    booked_position: int | None
+    booking_id: str | None
+    options: tuple[PlanOption, ...] = ()
+    votes: dict[str, int | None] = field(default_factory=dict)
+
+    def voters(self, position: int) -> list[str]:
+        return [user for user, chosen in self.votes.items() if chosen == position]
+
+    def cannot(self) -> list[str]:
+        return [user for user, chosen in self.votes.items() if chosen is None]

@@ -266,3 +266,56 @@ bookable_accounts = Table(
     Column("created_by", Id, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# --- team meal plans (a channel poll that books the winner) -----------------------------
+
+# A plan: `open` (voting) → `booking` (leased while the winner is booked, so a deadline is
+# booked once across processes) → `booked` (votes still move the party size) or `closed`.
+plans = Table(
+    "plans",
+    metadata,
+    Column("plan_id", String(64), primary_key=True),
+    Column("team_id", Id, nullable=False),
+    Column("channel_id", Id, nullable=False),
+    Column("organiser_id", Id, nullable=False),
+    Column("message_ts", String(64)),
+    Column("note", Text, nullable=False, default=""),
+    Column("booker", Json, nullable=False),  # the organiser's name, email, phone
+    Column("deadline", UTCDateTime),
+    Column("state", String(16), nullable=False),
+    Column("lease_until", UTCDateTime),
+    Column("booked_position", Integer),
+    Column("booking_id", Id),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "state", "deadline"),
+    Index(None, "booking_id"),
+)
+
+plan_options = Table(
+    "plan_options",
+    metadata,
+    Column(
+        "plan_id", String(64), ForeignKey("plans.plan_id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("position", Integer, primary_key=True),
+    Column("composite_id", Id, nullable=False),
+    Column("venue_name", Text, nullable=False),
+    Column("product_name", Text, nullable=False),
+    Column("date", Date, nullable=False),
+    Column("time", String(16), nullable=False),
+    Column("gone", Boolean, nullable=False, default=False),  # the slot was gone at booking
+)
+
+# One vote per person per plan: `position` is the option they are in for, NULL for
+# "can't make it". The primary key makes concurrent clicks upsert, never duplicate.
+plan_votes = Table(
+    "plan_votes",
+    metadata,
+    Column(
+        "plan_id", String(64), ForeignKey("plans.plan_id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("user_id", Id, primary_key=True),
+    Column("position", Integer),
+    Column("voted_at", UTCDateTime, nullable=False),
+)

@@ -13,6 +13,7 @@ from bot.store.home import HomeMixin
 from bot.store.migrate import migrate_to_head
 from bot.store.outbox import OutboxMixin
 from bot.store.pacing import PacingMixin
+from bot.store.plans import PlansMixin
 from bot.store.reminders import RemindersMixin
 from bot.store.secrets import SecretsMixin, build_cipher
 from bot.store.submissions import SubmissionsMixin
@@ -29,6 +30,7 @@ class Store(
     OutboxMixin,
     PacingMixin,
     RemindersMixin,
+    PlansMixin,
     SubscriptionsMixin,
     HomeMixin,
     SecretsMixin,

@@ -20,6 +20,9 @@ from bot.store.schema import (
     bookable_accounts,
     bookings,
     outbox,
+    plan_options,
+    plan_votes,
+    plans,
     slack_installations,
     slack_oauth_states,
     slack_teams,
@@ -174,7 +177,8 @@ class WorkspacesMixin(StoreCore):
 
     async def retire_workspaces(self, team_ids: list[str], reason: str, *, purge: bool) -> int:
         """The workspaces' unfinished outbox jobs become dead letters with `reason`; with
-        `purge`, their bookings, submissions, subscriptions and Bookable account go too.
+        `purge`, their bookings, submissions, subscriptions, meal plans and Bookable account
+        go too.
         One transaction; the number of jobs killed."""
         if not team_ids:
             return 0
@@ -200,7 +204,11 @@ class WorkspacesMixin(StoreCore):
         async with self._write(urgent=True) as connection:
             killed = (await connection.execute(kill)).rowcount
             if purge:
-                for table in (bookings, submissions, subscriptions, bookable_accounts):
+                # A plan's votes and options first (SQLite may not enforce the cascade).
+                team_plans = select(plans.c.plan_id).where(plans.c.team_id.in_(team_ids))
+                for child in (plan_votes, plan_options):
+                    await connection.execute(delete(child).where(child.c.plan_id.in_(team_plans)))
+                for table in (bookings, submissions, subscriptions, bookable_accounts, plans):
                     await connection.execute(delete(table).where(table.c.team_id.in_(team_ids)))
         return int(killed)
 

@@ -28,6 +28,7 @@ from bot.context import AppContext
 from bot.notify.notifier import Notifier
 from bot.notify.reminders import ReminderRunner
 from bot.observability.metrics import OutboxGauges, render
+from bot.service.plans import PlanService
 from bot.service.reminders import Clock, OffsetClock
 from bot.service.sweep import SubmissionSweep
 from bot.service.webhooks import AccountWebhooks, WebhookIngest
@@ -40,7 +41,7 @@ from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH
 from bot.slack.users import UserDirectory
 from bot.store.core import utc_now
 from bot.web.calendar import calendar_entry
-from bot.web.dev import run_reminders
+from bot.web.dev import run_pass, run_reminders
 from bot.web.limits import BodySizeLimit
 from bot.web.local import register_local_webhook
 from bot.web.observe import RequestObservation, note_slack_kind
@@ -116,6 +117,10 @@ def build_asgi_app(
                 calendar=ctx.calendar,
                 client_for=notifier.client_for,
             )
+            ctx.plans = PlanService(
+                ctx.store, ctx.booking, client_for=notifier.client_for,
+                clock=ctx.booking.reminders.now, poll_interval=settings.reminder_poll_interval,
+            )  # fmt: skip
             if settings.oauth_mode:
                 home.client_for = notifier.client_for
             ingest.on_accepted = notifier.wake
@@ -139,6 +144,8 @@ def build_asgi_app(
             started.push_async_callback(sweep.stop)
             reminder_runner.start()
             started.push_async_callback(reminder_runner.stop)
+            ctx.plans.start()
+            started.push_async_callback(ctx.plans.stop)
             socket_mode = await _start_socket_mode(settings, bolt)
             if socket_mode is not None:
                 started.push_async_callback(socket_mode.close_async)
@@ -189,6 +196,10 @@ def build_asgi_app(
     async def dev_reminders(request: Request) -> Response:
         runner: ReminderRunner = state["reminder_runner"]  # type: ignore[assignment]
         return await run_reminders(request, runner, clock)
+
+    async def dev_plans(request: Request) -> Response:
+        ctx: AppContext = state["ctx"]  # type: ignore[assignment]
+        return await run_pass(request, clock, ctx.plans.next_due, ctx.plans.run_due)
 
     async def account_webhook(request: Request) -> Response:
         """A workspace's own Bookable account: its own path and signing secret."""
@@ -256,6 +267,7 @@ def build_asgi_app(
         sandbox_state = SandboxState(config)
         routes.append(Mount(LOCAL_SANDBOX_PREFIX, app=create_sandbox_app(sandbox_state)))
         routes.append(Route("/_dev/reminders/run", dev_reminders, methods=["POST"]))
+        routes.append(Route("/_dev/plans/run", dev_plans, methods=["POST"]))
     middleware = [Middleware(RequestObservation), Middleware(BodySizeLimit)]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.services = state  # what the lifespan built, for inspection

@@ -5,12 +5,15 @@ Body (JSON, optional): `{"advance": seconds}`, `{"to": "<ISO-8601 instant>"}` or
 `{"to": "next"}` (the earliest pending reminder's due time; the clock stays if there is
 none). Answers `{"now": …, "outcomes": {"sent": n, …}}` once the pass is over, so the
 playground shows a reminder without waiting hours and tests get a positive signal that a
-pass ran.
+pass ran. `POST /_dev/plans/run` does the same for plans whose voting deadline has passed
+(`{"to": "next"}`: the earliest open plan's deadline).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -30,6 +33,17 @@ def _refusal(text: str, status: int = 400) -> Response:
 
 
 async def run_reminders(request: Request, runner: ReminderRunner, clock: Clock) -> Response:
+    return await run_pass(request, clock, runner.next_due, runner.run_once)
+
+
+async def run_pass(
+    request: Request,
+    clock: Clock,
+    next_due: Callable[[], Awaitable[dt.datetime | None]],
+    run_once: Callable[[], Awaitable[Counter[str]]],
+) -> Response:
+    """Move the clock as the body says, then run one pass (`POST /_dev/reminders/run`,
+    and `/_dev/plans/run` for the plans' deadlines)."""
     try:
         body: Any = await request.json() if await request.body() else {}
     except ValueError:
@@ -47,7 +61,7 @@ async def run_reminders(request: Request, runner: ReminderRunner, clock: Clock) 
                 return _refusal(f"advance must be between 0 and {MAX_ADVANCE:.0f} seconds")
             clock.advance(float(advance))
         elif to == "next":
-            due = await runner.next_due()
+            due = await next_due()
             if due is not None and due > clock():
                 clock.move_to(due)
         else:
@@ -58,7 +72,7 @@ async def run_reminders(request: Request, runner: ReminderRunner, clock: Clock) 
             if moment.tzinfo is None:
                 return _refusal("to needs a time zone, e.g. 2030-08-15T17:00:00Z")
             clock.move_to(moment)
-    outcomes = await runner.run_once()
+    outcomes = await run_once()
     return JSONResponse(
         {"ok": True, "now": clock().isoformat(timespec="seconds"), "outcomes": dict(outcomes)}
     )

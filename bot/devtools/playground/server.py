@@ -24,6 +24,11 @@ from starlette.staticfiles import StaticFiles
 
 from bot.devtools.fake_slack import ClientValidationError, FakeSlack, SlackDriver
 from bot.devtools.fake_slack.elements import STATE_KEYS
+from bot.devtools.playground.plans import (
+    add_simulated_people,
+    plan_vote_buttons,
+    simulated_votes_target,
+)
 from bot.devtools.playground.relay import EventRelay
 from bot.devtools.playground.snapshot import booking_entry, user_view
 from bot.devtools.playground.workspaces import Workspaces
@@ -203,6 +208,36 @@ def create_playground_app(
             return _fail(_problem_text(response), response.status_code)
         return JSONResponse(response.json())
 
+    async def simulate_plan(request: Request) -> Response:
+        """Simulated people vote on the newest team meal plan in a channel, each clicking
+        I'm in on an option in turn, as their own signed Slack click."""
+        body = await _json(request)
+        channel = str(body.get("channel") or "C_GENERAL")
+        count = body.get("people", 5)
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 50:
+            return _fail("people must be a whole number from 1 to 50", 400)
+        try:
+            plan = simulated_votes_target(stack.fake, channel)
+        except LookupError as error:
+            return _fail(str(error), 404)
+        people = add_simulated_people(stack.fake, channel, count)
+        votes = plan_vote_buttons(plan)
+        async with driver_lock:
+            driver = driver_of(None)
+            for n, person in enumerate(people):
+                button = votes[n % len(votes)]
+                await driver.click(person, plan, button["action_id"], value=button["value"],
+                                   channel_id=channel)  # fmt: skip
+        return JSONResponse({"ok": True, "voted": len(people)})
+
+    async def plan_deadline(request: Request) -> Response:
+        """Skip the app's clock to the next plan deadline and book its winner."""
+        async with httpx.AsyncClient(base_url=stack.app_url, timeout=30) as app:
+            response = await app.post("/_dev/plans/run", json={"to": "next"})
+        if response.is_error:
+            return _fail(_problem_text(response), response.status_code)
+        return JSONResponse(response.json())
+
     routes = [
         Route("/", index),
         Route("/api/state", state),
@@ -218,6 +253,8 @@ def create_playground_app(
         Route("/api/venue/bookings", bookings),
         Route("/api/venue/bookings/{booking_id}/status", booking_status, methods=["POST"]),
         Route("/api/reminders/next", next_reminder, methods=["POST"]),
+        Route("/api/plans/simulate", simulate_plan, methods=["POST"]),
+        Route("/api/plans/deadline", plan_deadline, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(

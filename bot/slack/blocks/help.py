@@ -16,6 +16,8 @@ USAGE = f"""*Search and book*
    filters: `group:"gordon ramsay"` `feature:dog_friendly` (repeatable) `party:1-50` `time:19:00`
    `date:` `today` `tomorrow` `fri` `next fri` `31/12` `12 Dec` `2030-12-31` `tomorrow 7pm`
 `{COMMAND} bookings` your bookings made here, with Cancel buttons
+`{COMMAND} plan` plan a team meal here: up to 4 venues and times to vote on; the winner \
+is booked for everyone who is in
 
 *Booking updates in this channel*
 `{COMMAND} subscribe venue:hawksmoor` (also `group:` `status:`) posts here every status \

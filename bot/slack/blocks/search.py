@@ -9,6 +9,7 @@ clipped, at most 5 venues and 8 buttons each, values bounded).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -205,6 +206,17 @@ def page_buttons(
     return [b for b in buttons if len(b["value"]) <= ids.MAX_BUTTON_VALUE]
 
 
+def plan_button(venues: Sequence[Venue]) -> dict[str, Any] | None:
+    """Plan with the channel: the team meal modal with this page's venues (first product
+    each, up to four) as its options. The first venue's accessory, so the page's actions
+    stay Book and paging buttons only."""
+    chosen = [v.products[0].composite_id for v in venues if v.products][: ids.PLAN_OPTIONS]
+    value = json.dumps(chosen, separators=(",", ":"))
+    if not chosen or len(value) > ids.MAX_BUTTON_VALUE:
+        return None
+    return _button("Plan with the channel", ids.PLAN_START_ACTION, value)
+
+
 def search_results(
     venues: Sequence[Venue],
     ref: PageRef,
@@ -244,7 +256,10 @@ def search_results(
     for venue in shown:
         blocks.append(DIVIDER)
         description = one_line(venue.description or "")
-        blocks.append(_section(venue_text(venue, with_description=description not in described)))
+        section = _section(venue_text(venue, with_description=description not in described))
+        if venue is shown[0] and (plan := plan_button(shown)) is not None:
+            section["accessory"] = plan
+        blocks.append(section)
         described.add(description)
         found = by_venue.get(id(venue))
         if found is not None and found.known and not found.times:

@@ -13,6 +13,7 @@ from bot.slack.listeners import (
     commands,
     home,
     options,
+    plans,
     search_modal,
     views,
 )
@@ -26,5 +27,6 @@ def register_listeners(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     views.register(app, ctx, shared)
     changes.register(app, ctx, shared)
     options.register(app, ctx, shared)
+    plans.register(app, ctx, shared)
     home.register(app, ctx, shared)
     search_modal.register(app, ctx, shared)

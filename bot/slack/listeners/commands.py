@@ -17,6 +17,7 @@ from bot.slack.blocks.help import help_message
 from bot.slack.blocks.search import PAGE_SIZE, searching
 from bot.slack.followups import BUSY_TEXT
 from bot.slack.ids import PageRef
+from bot.slack.listeners.plans import open_plan_modal
 from bot.slack.listeners.results import show_results
 from bot.slack.listeners.shared import (
     Respond,
@@ -29,6 +30,7 @@ from bot.slack.parsing import (
     ListSubscriptions,
     MyBookings,
     Search,
+    StartPlan,
     Subscribe,
     Unsubscribe,
     parse_command,
@@ -46,6 +48,13 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         parsed = parse_command(command.get("text", ""), today=datetime.now(UTC).date())
         if isinstance(parsed, Help):
             await ack(response_type="ephemeral", **help_message(parsed.problem, parsed.example))
+            return
+        if isinstance(parsed, StartPlan):  # the modal first: the trigger id lasts 3 s
+            await ack()
+            await open_plan_modal(
+                ctx, shared, client, command["trigger_id"], command["user_id"],
+                command["channel_id"], respond,
+            )  # fmt: skip
             return
         what = f"/bookable {type(parsed).__name__}"
 

@@ -21,6 +21,7 @@ const state = {
   consoleError: null,
   consoleBusy: false,
   reminderNote: null,
+  planNote: null,
   lastSeen: {},
 };
 const drawn = {}; // region -> key of what is on screen, so unchanged regions keep focus and scroll
@@ -168,6 +169,38 @@ async function sendNextReminder() {
   refresh();
 }
 
+// Team meal plans: simulated people vote on the newest plan here; the deadline is skipped to.
+async function simulateVotes() {
+  state.consoleBusy = true;
+  render();
+  try {
+    const result = await api("/api/plans/simulate", { channel: state.channel, people: 5 });
+    state.planNote = `${result.voted} simulated people clicked I'm in.`;
+    state.consoleError = null;
+  } catch (error) {
+    state.consoleError = `Plan: ${error.message}`;
+  }
+  state.consoleBusy = false;
+  refresh();
+}
+
+async function closeVotingNow() {
+  state.consoleBusy = true;
+  render();
+  try {
+    const result = await api("/api/plans/deadline", {});
+    const booked = result.outcomes?.booked ?? 0;
+    state.planNote = booked
+      ? "The deadline passed: the winner is booked (see the plan's thread)."
+      : `No plan was booked (${JSON.stringify(result.outcomes)}): a plan needs a deadline and someone in.`;
+    state.consoleError = null;
+  } catch (error) {
+    state.consoleError = `Plan: ${error.message}`;
+  }
+  state.consoleBusy = false;
+  refresh();
+}
+
 // --- rendering ---------------------------------------------------------------------------
 
 function region(name, key, build) {
@@ -279,9 +312,10 @@ function renderRight(current) {
     if (list) list.scrollTop = list.scrollHeight; // the newest reply in view
   });
   const bookings = state.data.bookings ?? [];
-  region("console", JSON.stringify([bookings, state.consoleBusy, state.consoleError, state.reminderNote]), () => {
+  region("console", JSON.stringify([bookings, state.consoleBusy, state.consoleError, state.reminderNote, state.planNote]), () => {
     $("console").replaceChildren(renderVenueConsole(bookings, {
       onStatus: setStatus, onNextReminder: sendNextReminder, reminderNote: state.reminderNote,
+      onSimulateVotes: simulateVotes, onCloseVoting: closeVotingNow, planNote: state.planNote,
       busy: state.consoleBusy, error: state.consoleError,
     }));
   });

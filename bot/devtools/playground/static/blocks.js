@@ -128,6 +128,19 @@ function renderElement(el, blockId, ctx, dispatch) {
         value: current ? current.selected_time ?? "" : el.initial_time ?? "",
         onchange: (e) => emit({ type: "timepicker", selected_time: e.target.value || null }),
       });
+    case "datetimepicker": {
+      // Slack sends seconds since the epoch; the browser's picker works in local time.
+      const seconds = current ? current.selected_date_time : el.initial_date_time;
+      const local = seconds ? new Date(seconds * 1000 - new Date().getTimezoneOffset() * 60000) : null;
+      return h("input", {
+        type: "datetime-local", class: "control", id: inputId, dataset,
+        value: local ? local.toISOString().slice(0, 16) : "",
+        onchange: (e) => emit({
+          type: "datetimepicker",
+          selected_date_time: e.target.value ? Math.floor(new Date(e.target.value).getTime() / 1000) : null,
+        }),
+      });
+    }
     case "checkboxes":
     case "radio_buttons":
       return choiceGroup(el, { dataset, current, emit }, ctx);

@@ -2,6 +2,7 @@
 
 const STATEFUL = new Set([
   "plain_text_input", "number_input", "email_text_input", "url_text_input", "datepicker", "timepicker",
+  "datetimepicker",
   "static_select", "external_select", "users_select", "conversations_select", "channels_select",
   "checkboxes", "radio_buttons", "multi_static_select", "multi_external_select",
 ]);
@@ -13,6 +14,8 @@ export function initialValue(el) {
       return { type, selected_date: el.initial_date ?? null };
     case "timepicker":
       return { type, selected_time: el.initial_time ?? null };
+    case "datetimepicker":
+      return { type, selected_date_time: el.initial_date_time ?? null };
     case "static_select":
     case "external_select":
     case "radio_buttons":

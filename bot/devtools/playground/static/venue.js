@@ -14,7 +14,9 @@ const ACTIONS = [
 const FINAL = new Set(["cancelled", "declined", "no_show", "completed", "lost", "deleted"]);
 
 // bookings: [{id, reference, status, venue, where, guest, partySize, date, time}]
-export function renderVenueConsole(bookings, { onStatus, onNextReminder, reminderNote, busy, error }) {
+export function renderVenueConsole(bookings, {
+  onStatus, onNextReminder, reminderNote, onSimulateVotes, onCloseVoting, planNote, busy, error,
+}) {
   return h(
     "section",
     { class: "venue-console", "aria-label": "Venue console" },
@@ -29,6 +31,13 @@ export function renderVenueConsole(bookings, { onStatus, onNextReminder, reminde
         "Send the next reminder now"),
       h("span", { class: "muted small reminder-note", role: "status" },
         reminderNote || "Moves the app's clock to the next reminder (local playground only).")),
+    onSimulateVotes && h("div", { class: "reminders plans" },
+      h("button", { class: "btn small", disabled: busy, dataset: { action: "simulate-votes" }, onclick: onSimulateVotes },
+        "5 people vote on the plan"),
+      h("button", { class: "btn small", disabled: busy, dataset: { action: "close-voting" }, onclick: onCloseVoting },
+        "Pass the plan's deadline"),
+      h("span", { class: "muted small plan-note", role: "status" },
+        planNote || "Start one with /bookable plan; simulated people click I'm in as themselves.")),
   );
 }
 

@@ -1,0 +1,425 @@
+"""`PlanService`: team meal plans. A plan is posted in a channel, people vote (one vote each,
+kept in the store), and its winner is booked through `BookingService.create` in the
+organiser's name when the organiser presses Book it or the deadline passes (`run_due`,
+from the store, so a restart loses no deadline). Once booked, the party size follows the
+votes through `BookingService.change`; Bookable's refusal leaves the booking as it is and
+the organiser is told. Cancelling the booking closes the plan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal
+
+from bot.bookable.errors import BookableError, BookableProblem, RateLimited, ServerError
+from bot.bookable.models import BookingRequest
+from bot.service.booking import CANCELLED, BookingContext, BookingService
+from bot.service.changes import ChangeRequest
+from bot.service.periodic import Periodic
+from bot.slack.blocks import plan as blocks
+from bot.store.plans import BOOKED, VoteResult
+from bot.store.records import BookingRecord, Plan, PlanOption
+
+if TYPE_CHECKING:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+ClientFor = Callable[[str | None], Awaitable["AsyncWebClient"]]
+Clock = Callable[[], datetime]
+BookOutcome = Literal["booked", "gone", "nobody", "busy", "pending", "failed"]
+
+LEASE_SECONDS = 120.0
+UPDATE_INTERVAL = 1.0  # at most one update of plan messages per channel per second
+BATCH = 20
+MAX_UPDATE_ATTEMPTS = 3  # a message update that keeps failing waits for the next vote
+
+
+@dataclass(frozen=True)
+class OptionDraft:
+    composite_id: str
+    date: date
+    time: str
+
+
+@dataclass(frozen=True)
+class PlanDraft:
+    """What the organiser asked for, checked by the listener's parser."""
+
+    team_id: str
+    channel_id: str
+    organiser_id: str
+    options: tuple[OptionDraft, ...]
+    booker: dict[str, str]  # firstName, lastName, email, phone
+    note: str = ""
+    deadline: datetime | None = None
+
+
+class UnknownVenue(ValueError):
+    """An option names a product Bookable does not know (a forged or stale choice)."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(f"option {position + 1}: unknown venue")
+        self.position = position
+
+
+class PlanService:
+    def __init__(
+        self,
+        store: Store,
+        booking: BookingService,
+        *,
+        client_for: ClientFor,
+        clock: Clock,
+        update_interval: float = UPDATE_INTERVAL,
+        poll_interval: float = 5.0,
+    ) -> None:
+        self._store = store
+        self._booking = booking
+        self._client_for = client_for
+        self._clock = clock
+        self._refresher = Refresher(self._render, update_interval)
+        self._party_locks: dict[str, asyncio.Lock] = {}
+        self._periodic = Periodic("plan deadlines", poll_interval, self.run_due)
+        booking.after_cancel.append(self.booking_cancelled)
+
+    # --- creating and voting -------------------------------------------------------------
+
+    async def create(self, draft: PlanDraft) -> Plan:
+        """Store the plan, post its message, remember where. Raises `UnknownVenue`."""
+        options = []
+        for position, wanted in enumerate(draft.options):
+            venue = await self._booking.venue_for(None, wanted.composite_id)
+            product = next(
+                (
+                    p
+                    for p in (venue.products if venue else [])
+                    if p.composite_id == wanted.composite_id
+                ),
+                None,
+            )
+            if venue is None or product is None:
+                raise UnknownVenue(position)
+            options.append(
+                PlanOption(
+                    position=position,
+                    composite_id=wanted.composite_id,
+                    venue_name=venue.name,
+                    product_name=product.product_name or "",
+                    date=wanted.date,
+                    time=wanted.time,
+                )
+            )
+        plan_id = uuid.uuid4().hex
+        await self._store.create_plan(
+            plan_id,
+            team_id=draft.team_id,
+            channel_id=draft.channel_id,
+            organiser_id=draft.organiser_id,
+            note=draft.note,
+            booker=draft.booker,
+            deadline=draft.deadline,
+            options=options,
+        )
+        plan = await self._store.get_plan(plan_id)
+        assert plan is not None
+        client = await self._client_for(plan.team_id)
+        posted = await client.chat_postMessage(channel=plan.channel_id, **blocks.plan_message(plan))
+        await self._store.set_plan_message(plan_id, str(posted["ts"]))
+        log.info("plan %s posted in %s with %d options", plan_id, plan.channel_id, len(options))
+        return plan
+
+    async def plan(self, plan_id: str, team_id: str) -> Plan | None:
+        """The plan, if it belongs to `team_id` (a button from elsewhere finds nothing)."""
+        plan = await self._store.get_plan(plan_id)
+        return plan if plan is not None and plan.team_id == team_id else None
+
+    async def vote(self, plan: Plan, user_id: str, position: int | None) -> VoteResult:
+        """Toggle or move `user_id`'s vote; the message follows, and a booked table's
+        party size."""
+        if position is not None and not any(o.position == position for o in plan.options):
+            return "closed"
+        result = await self._store.vote(plan.plan_id, user_id, position)
+        if result != "closed":
+            self.refresh(plan)
+            if plan.state == BOOKED:
+                await self.follow_party(plan.plan_id)
+        return result
+
+    def refresh(self, plan: Plan) -> None:
+        """Update the plan's message soon (coalesced, paced per channel)."""
+        self._refresher.request(plan.plan_id, plan.channel_id)
+
+    async def _render(self, plan_id: str) -> None:
+        plan = await self._store.get_plan(plan_id)
+        if plan is None or plan.message_ts is None:
+            return
+        client = await self._client_for(plan.team_id)
+        await client.chat_update(
+            channel=plan.channel_id, ts=plan.message_ts, **blocks.plan_message(plan)
+        )
+
+    # --- booking the winner --------------------------------------------------------------
+
+    async def book(self, plan: Plan) -> BookOutcome:
+        """Book it: claim the plan (one booking at a time), then book its winner."""
+        if not await self._store.claim_plan(
+            plan.plan_id, now=self._clock(), lease_seconds=LEASE_SECONDS
+        ):
+            return "busy"
+        return await self._book_claimed(plan.plan_id)
+
+    async def run_due(self) -> Counter[str]:
+        """Book every plan whose deadline has passed (the periodic pass and /_dev)."""
+        outcomes: Counter[str] = Counter()
+        while True:
+            claimed = await self._store.claim_due_plans(
+                now=self._clock(), limit=BATCH, lease_seconds=LEASE_SECONDS
+            )
+            for plan_id in claimed:
+                outcomes[await self._book_claimed(plan_id)] += 1
+            if len(claimed) < BATCH:
+                return outcomes
+
+    async def next_due(self) -> datetime | None:
+        return await self._store.next_plan_deadline()
+
+    async def _book_claimed(self, plan_id: str) -> BookOutcome:
+        plan = await self._store.get_plan(plan_id)
+        assert plan is not None
+        try:
+            outcome = await self._book_winner(plan)
+        except Exception:
+            log.exception("plan %s: booking the winner failed", plan_id)
+            await self._store.reopen_plan(plan_id)
+            await self._thread(plan, f"{blocks.mention(plan.organiser_id)}: I couldn't book "
+                               "just now. Press *Book it* to try again.")  # fmt: skip
+            outcome = "failed"
+        self.refresh(plan)
+        return outcome
+
+    async def _book_winner(self, plan: Plan) -> BookOutcome:
+        ranked = ranked_options(plan)
+        if not ranked:
+            await self._store.reopen_plan(plan.plan_id)
+            await self._thread(plan, blocks.nobody_in_note(plan))
+            return "nobody"
+        winner = ranked[0]
+        party = len(plan.voters(winner.position))
+        try:
+            slot = await self._free_slot(winner, party)
+        except BookableProblem as refused:
+            if refused.is_retryable or isinstance(refused, RateLimited | ServerError):
+                raise  # Bookable can't answer now: the organiser is asked to try again
+            slot = None  # e.g. the venue has since closed that day: this option is gone
+        if slot is not None:
+            try:
+                created = await self._create(plan, winner, party, slot)
+            except BookableError as refused:  # taken between the check and the create
+                log.info("plan %s: option %d refused (%s)", plan.plan_id, winner.position, refused)
+                created = None
+            if created is None:
+                slot = None
+            elif created == "pending":
+                return "pending"
+            else:
+                await self._booked(plan, winner, created)
+                return "booked"
+        await self._store.reopen_plan(plan.plan_id, gone=winner.position)
+        following = ranked[1] if len(ranked) > 1 else None
+        await self._thread(plan, blocks.slot_gone_note(plan, winner, party, following))
+        return "gone"
+
+    async def _free_slot(self, option: PlanOption, party: int) -> str | None:
+        """The slot's type ("book" or "request") if Bookable offers it for `party` now."""
+        available = await self._booking.availability(
+            option.composite_id, on=option.date, party=party
+        )
+        found = next((t for t in available.times if t.time[:5] == option.time[:5]), None)
+        return str(found.type.value) if found is not None else None
+
+    async def _create(
+        self, plan: Plan, option: PlanOption, party: int, slot_type: str
+    ) -> BookingRecord | Literal["pending"]:
+        where = BookingContext(
+            team_id=plan.team_id,
+            user_id=plan.organiser_id,
+            channel_id=plan.channel_id,
+            composite_id=option.composite_id,
+            venue_name=option.venue_name,
+            product_name=option.product_name,
+        )
+        request = BookingRequest.model_validate(
+            {**plan.booker, "partySize": party, "date": option.date,
+             "time": option.time[:5], "type": slot_type}
+        )  # fmt: skip
+        # One key per plan and option: a retried Book it or deadline never books twice.
+        outcome = await self._booking.create(
+            f"plan:{plan.plan_id}:{option.position}", where, request
+        )
+        if outcome.record is None:
+            await self._thread(plan, "Bookable hasn't confirmed the booking yet; I'll post here "
+                               "when it does.")  # fmt: skip
+            return "pending"
+        return outcome.record
+
+    async def _booked(self, plan: Plan, option: PlanOption, record: BookingRecord) -> None:
+        await self._store.plan_booked(
+            plan.plan_id, position=option.position, booking_id=record.booking_id
+        )
+        await self._thread(plan, blocks.booked_note(option, record.party_size, record.operator_ref))
+        text = blocks.booked_dm(plan, option, record.party_size)
+        await self._tell_each(plan, plan.voters(option.position), text)
+        log.info("plan %s booked: booking %s", plan.plan_id, record.booking_id)
+        await self.follow_party(plan.plan_id)  # votes cast while it was being booked
+
+    # --- after booking -------------------------------------------------------------------
+
+    async def follow_party(self, plan_id: str) -> None:
+        """Make the booked table's size the number of people in (one change at a time per
+        plan, always to the latest count). A refusal changes nothing; the organiser is told."""
+        lock = self._party_locks.setdefault(plan_id, asyncio.Lock())
+        async with lock:
+            plan = await self._store.get_plan(plan_id)
+            if plan is None or plan.state != BOOKED or plan.booking_id is None:
+                return
+            record = await self._store.get_booking(plan.booking_id)
+            option = next((o for o in plan.options if o.position == plan.booked_position), None)
+            if record is None or option is None or record.status == CANCELLED:
+                return
+            wanted = len(plan.voters(option.position))
+            if wanted < 1 or wanted == record.party_size:
+                return
+            request = ChangeRequest(date=record.date, time=record.time, party_size=wanted)
+            try:
+                await self._booking.change(
+                    f"plan:{plan_id}:party:{uuid.uuid4().hex}",
+                    record,
+                    user_id=plan.organiser_id,
+                    request=request,
+                )
+            except BookableError as refused:
+                log.info("plan %s: party of %d refused (%s)", plan_id, wanted, refused)
+                note = blocks.party_refused_note(plan, option, wanted, record.party_size)
+                await self._thread(plan, note)
+                return
+            await self._thread(plan, blocks.party_changed_note(wanted, record.party_size))
+
+    async def booking_cancelled(self, record: BookingRecord) -> None:
+        """`BookingService.after_cancel`: a plan's booking was cancelled, so the plan closes
+        and everyone who was in hears it."""
+        plan_id = await self._store.plan_for_booking(record.booking_id)
+        if plan_id is None or not await self._store.close_plan(plan_id):
+            return
+        plan = await self._store.get_plan(plan_id)
+        assert plan is not None
+        option = next((o for o in plan.options if o.position == plan.booked_position), None)
+        text = blocks.cancelled_note(plan, option)
+        await self._thread(plan, text)
+        if option is not None:
+            await self._tell_each(plan, plan.voters(option.position), text)
+        self.refresh(plan)
+
+    async def close(self, plan: Plan) -> bool:
+        closed = await self._store.close_plan(plan.plan_id)
+        if closed:
+            self.refresh(plan)
+        return closed
+
+    # --- posting -------------------------------------------------------------------------
+
+    async def _thread(self, plan: Plan, text: str) -> None:
+        fresh = await self._store.get_plan(plan.plan_id)
+        client = await self._client_for(plan.team_id)
+        await client.chat_postMessage(
+            channel=plan.channel_id,
+            thread_ts=(fresh or plan).message_ts,
+            **blocks.message(text, [blocks.section(text)]),
+        )
+
+    async def _tell_each(self, plan: Plan, user_ids: Sequence[str], text: str) -> None:
+        """A DM to each person; one who can't get DMs doesn't stop the others."""
+        client = await self._client_for(plan.team_id)
+        for user_id in user_ids:
+            try:
+                opened = await client.conversations_open(users=user_id)
+                await client.chat_postMessage(
+                    channel=str(opened["channel"]["id"]),
+                    **blocks.message(text, [blocks.section(text)]),
+                )
+            except Exception as error:
+                log.info("plan %s: DM to %s failed (%s)", plan.plan_id, user_id, error)
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._periodic.start()
+
+    async def stop(self) -> None:
+        await self._periodic.stop()
+        await self._refresher.aclose()
+
+
+def ranked_options(plan: Plan) -> list[PlanOption]:
+    """Options someone is in for and whose slot is not known gone: most votes first, then
+    as the organiser listed them."""
+    counts = Counter(position for position in plan.votes.values() if position is not None)
+    live = [o for o in plan.options if not o.gone and counts[o.position] > 0]
+    return sorted(live, key=lambda o: (-counts[o.position], o.position))
+
+
+class Refresher:
+    """Coalesces message updates: a plan asked for while its update runs is updated once
+    more afterwards (from the store, so the last update shows the last vote), and each
+    channel gets at most one update per `interval` seconds."""
+
+    def __init__(self, render: Callable[[str], Awaitable[None]], interval: float) -> None:
+        self._render = render
+        self._interval = interval
+        self._dirty: set[str] = set()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._channels: dict[str, asyncio.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    def request(self, plan_id: str, channel_id: str) -> None:
+        self._dirty.add(plan_id)
+        if plan_id not in self._tasks:
+            self._tasks[plan_id] = asyncio.create_task(self._run(plan_id, channel_id))
+
+    async def _run(self, plan_id: str, channel_id: str) -> None:
+        lock = self._channels.setdefault(channel_id, asyncio.Lock())
+        failures = 0
+        try:
+            while plan_id in self._dirty:
+                async with lock:
+                    wait = self._last.get(channel_id, -math.inf) + self._interval - time.monotonic()
+                    if wait > 0:
+                        await asyncio.sleep(wait)  # pacing, not waiting for an outcome
+                    self._dirty.discard(plan_id)
+                    self._last[channel_id] = time.monotonic()
+                    try:
+                        await self._render(plan_id)
+                    except Exception:
+                        log.exception("plan %s: updating its message failed", plan_id)
+                        failures += 1
+                        if failures < MAX_UPDATE_ATTEMPTS:  # e.g. rate limited: again, paced
+                            self._dirty.add(plan_id)
+        finally:
+            self._tasks.pop(plan_id, None)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks.values()):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,339 @@
+"""Team meal plans: the modal that starts one, the channel message people vote on, and the
+notes the plan posts in its thread and in DMs. Pure functions; every untrusted string (venue
+and product names from Bookable, the organiser's note) is escaped here.
+
+With many voters the names collapse to a count ("and 90 more"); the Who's in button shows
+everyone, so the message stays well within Block Kit's limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+
+from bot.slack import ids
+from bot.slack.blocks.common import (
+    SECTION_TEXT,
+    actions,
+    button,
+    confirm_dialog,
+    context,
+    divider,
+    human_date,
+    message,
+    moment,
+    plain,
+    section,
+    venue_time,
+)
+from bot.slack.mrkdwn import clip, clip_line
+from bot.store.records import Plan, PlanOption
+
+NAMES_SHOWN = 8  # names per option before they collapse to a count
+NOTE_LIMIT = 500
+MAX_VENUE_OPTIONS = 100  # Slack shows at most 100 options in a select
+
+
+def mention(user_id: str) -> str:
+    return f"<@{clip(user_id, 40)}>"
+
+
+def option_title(option: PlanOption) -> str:
+    """ "*Dishoom* (Dinner), Fri 15 Aug 2030 at 19:00 venue time" (escaped)."""
+    return (
+        f"*{clip_line(option.venue_name, 100)}* ({clip_line(option.product_name, 60)}), "
+        f"{human_date(option.date)} at {venue_time(option.time)}"
+    )
+
+
+def names_line(user_ids: Sequence[str], *, shown: int = NAMES_SHOWN) -> str:
+    if not user_ids:
+        return "nobody yet"
+    names = ", ".join(mention(user) for user in user_ids[:shown])
+    rest = len(user_ids) - shown
+    return f"{names} and {rest} more" if rest > 0 else names
+
+
+def _count(n: int) -> str:
+    return f"*{n} in*"
+
+
+def plan_message(plan: Plan) -> dict[str, Any]:
+    """The channel message: each option with its count and names and an I'm in button,
+    then Can't make it, Who's in, and the organiser's Book it and Close (checked when
+    pressed: Slack shows a message's buttons to everyone)."""
+    blocks: list[Block] = [section(_heading(plan))]
+    if plan.note:
+        blocks.append(section(f">{clip_line(plan.note, NOTE_LIMIT)}"))
+    for option in plan.options:
+        blocks += [divider(), _option_section(plan, option)]
+    blocks.append(divider())
+    blocks.append(context(f"Can't make it: *{len(plan.cannot())}*"))
+    if plan.state != "closed":
+        blocks.append(actions(_buttons(plan), block_id=f"plan_actions_{plan.plan_id[:8]}"))
+    return message(_fallback(plan), blocks)
+
+
+def _heading(plan: Plan) -> str:
+    status = {
+        "open": "Vote with *I'm in* on the option you can make.",
+        "booking": "Booking the winner…",
+        "booked": "Booked! Joining or leaving now changes the table's size.",
+        "closed": "This plan is closed.",
+    }.get(plan.state, "")
+    deadline = (
+        f" Voting closes {moment(plan.deadline)}." if plan.deadline and plan.state == "open" else ""
+    )
+    return (
+        f":fork_and_knife: *Team meal* planned by {mention(plan.organiser_id)}\n{status}{deadline}"
+    )
+
+
+def _option_section(plan: Plan, option: PlanOption) -> Any:
+    voters = plan.voters(option.position)
+    lines = [f"{option.position + 1}. {option_title(option)}"]
+    if plan.booked_position == option.position and plan.state == "booked":
+        lines.append(":white_check_mark: *Booked* for everyone who is in.")
+    elif option.gone:
+        lines.append("_No longer available for this group._")
+    lines.append(f"{_count(len(voters))}: {names_line(voters)}")
+    accessory = None
+    if plan.state != "closed" and not option.gone:
+        accessory = button(
+            "I'm in",
+            f"{ids.PLAN_VOTE_ACTION}:{option.position}",
+            ids.plan_vote_value(plan.plan_id, option.position),
+            style="primary",
+        )
+    return section("\n".join(lines)[:SECTION_TEXT], accessory=accessory)
+
+
+def _buttons(plan: Plan) -> list[Any]:
+    elements = [
+        button("Can't make it", ids.PLAN_CANT_ACTION, plan.plan_id),
+        button("Who's in?", ids.PLAN_WHO_ACTION, plan.plan_id),
+    ]
+    if plan.state == "open":
+        elements.append(button("Book it", ids.PLAN_BOOK_ACTION, plan.plan_id))
+    elements.append(
+        button(
+            "Close",
+            ids.PLAN_CLOSE_ACTION,
+            plan.plan_id,
+            style="danger",
+            confirm=confirm_dialog(
+                "Close this plan?", "Nobody can vote once it is closed.", "Close it", "Keep it"
+            ),
+        )
+    )
+    return elements
+
+
+def _fallback(plan: Plan) -> str:
+    return f"Team meal planned by {mention(plan.organiser_id)}: {len(plan.options)} options"
+
+
+def who_is_in(plan: Plan) -> dict[str, Any]:
+    """Everyone, per option (the ephemeral view behind Who's in?): sections of at most
+    Slack's section length, one block per chunk of names."""
+    blocks: list[Block] = []
+    for option in plan.options:
+        voters = plan.voters(option.position)
+        blocks.append(section(f"{option_title(option)}: {_count(len(voters))}"))
+        blocks += [section(chunk) for chunk in _chunks([mention(u) for u in voters])]
+    cannot = plan.cannot()
+    if cannot:
+        blocks.append(section(f"Can't make it: *{len(cannot)}*"))
+        blocks += [section(chunk) for chunk in _chunks([mention(u) for u in cannot])]
+    return message("Who's in", blocks)
+
+
+def _chunks(names: Sequence[str], limit: int = SECTION_TEXT - 100) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for name in names:
+        if current and len(current) + len(name) + 2 > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}, {name}" if current else name
+    return [*chunks, current] if current else chunks
+
+
+# --- notes in the thread and DMs ---------------------------------------------------------
+
+
+def booked_note(option: PlanOption, party: int, reference: str | None) -> str:
+    ref = f" (ref {clip_line(reference, 40)})" if reference else ""
+    return f":white_check_mark: Booked {option_title(option)} for *{party}*{ref}."
+
+
+def booked_dm(plan: Plan, option: PlanOption, party: int) -> str:
+    return (
+        f"You're in for the team meal planned by {mention(plan.organiser_id)} in "
+        f"<#{clip(plan.channel_id, 40)}>: {option_title(option)}, a table for {party}."
+    )
+
+
+def slot_gone_note(
+    plan: Plan, option: PlanOption, party: int, next_option: PlanOption | None
+) -> str:
+    head = f"{mention(plan.organiser_id)}: {option_title(option)} can no longer seat {party}."
+    if next_option is None:
+        return f"{head} No other option is left: add a new plan, or Close this one."
+    return f"{head} Press *Book it* to book the next option, {option_title(next_option)}."
+
+
+def nobody_in_note(plan: Plan) -> str:
+    return f"{mention(plan.organiser_id)}: nobody is in for any option yet, so nothing was booked."
+
+
+def party_changed_note(party: int, before: int) -> str:
+    return f"The table is now for *{party}* (was {before})."
+
+
+def party_refused_note(plan: Plan, option: PlanOption, wanted: int, kept: int) -> str:
+    return (
+        f"{mention(plan.organiser_id)}: {wanted} people are in now, but "
+        f"{clip_line(option.venue_name, 100)} cannot seat {wanted} at "
+        f"{venue_time(option.time)}. The booking stays a table for *{kept}*; change it "
+        "from the confirmation if you find room."
+    )
+
+
+def cancelled_note(plan: Plan, option: PlanOption | None) -> str:
+    what = option_title(option) if option else "the booking"
+    return (
+        f"The team meal planned by {mention(plan.organiser_id)} is off: {what} was "
+        "cancelled, and the plan is closed."
+    )
+
+
+def refusal(plan: Plan, verb: str) -> str:
+    return f"Only {mention(plan.organiser_id)}, who planned this meal, or an admin can {verb} it."
+
+
+# --- the modal ---------------------------------------------------------------------------
+
+
+def plan_modal(
+    channel_id: str,
+    *,
+    today: date,
+    phone: str = "",
+    chosen: Sequence[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    """Up to four options (venue from the search, date, time), the first required; a
+    deadline, a note, and the organiser's phone (Bookable needs one for the booking).
+    `chosen` preselects the first options' venues (value, label), from search results."""
+    blocks: list[dict[str, Any]] = [
+        context(
+            f"The plan is posted in <#{clip(channel_id, 40)}> for everyone to vote on."
+        ).to_dict()
+    ]
+    for position in range(ids.PLAN_OPTIONS):
+        picked = chosen[position] if position < len(chosen) else None
+        blocks += _option_inputs(position, today, picked)
+    blocks += [
+        {
+            "type": "input",
+            "block_id": ids.PLAN_DEADLINE.block_id,
+            "optional": True,
+            "label": plain("Voting closes (the winner is booked then)", 75).to_dict(),
+            "element": {"type": "datetimepicker", "action_id": ids.PLAN_DEADLINE.action_id},
+        },
+        {
+            "type": "input",
+            "block_id": ids.PLAN_NOTE.block_id,
+            "optional": True,
+            "label": plain("Note", 50).to_dict(),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": ids.PLAN_NOTE.action_id,
+                "multiline": True,
+                "max_length": NOTE_LIMIT,
+            },
+        },
+        {
+            "type": "input",
+            "block_id": ids.PLAN_PHONE.block_id,
+            "label": plain("Your phone (for the venue)", 50).to_dict(),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": ids.PLAN_PHONE.action_id,
+                **({"initial_value": phone} if phone else {}),
+            },
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.PLAN_CALLBACK,
+        "title": plain("Plan a team meal", 24).to_dict(),
+        "submit": plain("Post the plan", 24).to_dict(),
+        "close": plain("Cancel", 24).to_dict(),
+        "private_metadata": channel_id,
+        "blocks": blocks,
+    }
+
+
+def _option_inputs(
+    position: int, today: date, chosen: tuple[str, str] | None
+) -> list[dict[str, Any]]:
+    optional = position > 0
+    prefilled = not optional or chosen is not None  # a date and time to start from
+    number = position + 1
+    venue: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": ids.PLAN_VENUE_ACTION,
+        "placeholder": plain("Type a venue's name", 150).to_dict(),
+        "min_query_length": 2,
+    }
+    if chosen is not None:
+        venue["initial_option"] = venue_option(*chosen)
+    return [
+        {
+            "type": "input",
+            "block_id": ids.plan_option_block("venue", position),
+            "optional": optional,
+            "label": plain(f"Option {number}: venue", 50).to_dict(),
+            "element": venue,
+        },
+        {
+            "type": "input",
+            "block_id": ids.plan_option_block("date", position),
+            "optional": optional,
+            "label": plain(f"Option {number}: date", 50).to_dict(),
+            "element": {
+                "type": "datepicker",
+                "action_id": ids.PLAN_DATE_ACTION,
+                **({"initial_date": today.isoformat()} if prefilled else {}),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": ids.plan_option_block("time", position),
+            "optional": optional,
+            "label": plain(f"Option {number}: time (venue time)", 50).to_dict(),
+            "element": {
+                "type": "timepicker",
+                "action_id": ids.PLAN_TIME_ACTION,
+                **({"initial_time": "19:00"} if prefilled else {}),
+            },
+        },
+    ]
+
+
+def venue_option(composite_id: str, raw_label: str) -> dict[str, Any]:
+    return {"text": plain(raw_label, 75).to_dict(), "value": composite_id[:150]}
+
+
+def venue_label(venue_name: str, product_name: str, free_times: Sequence[str] = ()) -> str:
+    """An option in the venue menu: its name, product and free times (raw; plain text)."""
+    times = f" · free {', '.join(free_times[:3])}" if free_times else ""
+    return f"{venue_name} · {product_name}{times}"
+
+
+def deadline_text(at: datetime) -> str:
+    return f"Voting closes {moment(at)}."

@@ -1,0 +1,258 @@
+"""Team meal plans: `/bookable plan` opens the plan modal (venues from the search), its
+submission posts the plan, and the message's buttons vote, show who's in, book and close.
+Listeners ack, parse and call `PlanService`; Book it and Close are checked here, since
+Slack shows a message's buttons to everyone."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.context import AppContext
+from bot.service.plans import PlanDraft, UnknownVenue
+from bot.slack import ids
+from bot.slack.blocks import plan as blocks
+from bot.slack.blocks.common import simple_message
+from bot.slack.form import profile_phone
+from bot.slack.ids import StaleReference, parse_plan_value
+from bot.slack.listeners.shared import (
+    Respond,
+    Shared,
+    channel_of,
+    log,
+    report_failure,
+    team_of,
+    tell,
+    user_of,
+)
+from bot.slack.plan_form import read_plan
+from bot.slack.users import today_in
+from bot.store.records import Plan
+
+MENU_SIZE = 20  # venues searched per keystroke in the venue menu
+GONE_TEXT = "This plan is closed or no longer exists."
+
+
+async def open_plan_modal(
+    ctx: AppContext, shared: Shared, client: AsyncWebClient, trigger_id: str, user_id: str,
+    channel_id: str, respond: Respond | None, *, chosen: Sequence[tuple[str, str]] = (),
+) -> None:  # fmt: skip
+    """The plan modal, with the organiser's phone from their profile when it reads as one."""
+    profile = await shared.users.get(user_id, client)
+    view = blocks.plan_modal(
+        channel_id,
+        today=today_in(profile.tz if profile else None),
+        phone=profile_phone(profile.phone) if profile else "",
+        chosen=chosen,
+    )
+    try:
+        await client.views_open(trigger_id=trigger_id, view=view)
+    except Exception as error:
+        await report_failure(error, respond, "opening the plan form")
+
+
+def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
+    @app.options(ids.PLAN_VENUE_ACTION)
+    async def venue_suggestions(ack: AsyncAck, body: dict[str, Any]) -> None:
+        words = str(body.get("value") or "").strip()[:100]
+        options: list[dict[str, Any]] = []
+        if len(words) >= 2:
+            try:
+                found = await ctx.booking.search(words=words, size=MENU_SIZE)
+                options = [
+                    blocks.venue_option(
+                        product.composite_id,
+                        blocks.venue_label(venue.name, product.product_name or ""),
+                    )
+                    for venue in found.venues
+                    for product in venue.products
+                ][: blocks.MAX_VENUE_OPTIONS]
+            except Exception:
+                log.exception("plan venue suggestions failed")
+        await ack(options=options)
+
+    @app.action(ids.PLAN_START_ACTION)
+    async def plan_from_results(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
+    ) -> None:
+        """Plan with the channel (search results): the modal with that page's venues."""
+        await ack()
+        chosen = []
+        for composite_id in chosen_venues((body.get("actions") or [{}])[0].get("value")):
+            try:  # from the search just shown: cached, well within the trigger's 3 s
+                venue = await ctx.booking.venue_for(None, composite_id)
+            except Exception:
+                continue  # the organiser picks that one again in the modal
+            product = next(
+                (p for p in (venue.products if venue else []) if p.composite_id == composite_id),
+                None,
+            )
+            if venue is not None and product is not None:
+                label = blocks.venue_label(venue.name, product.product_name or "")
+                chosen.append((composite_id, label))
+        await open_plan_modal(
+            ctx, shared, client, str(body.get("trigger_id") or ""), user_of(body),
+            channel_of(body) or "", respond, chosen=chosen,
+        )  # fmt: skip
+
+    @app.view(ids.PLAN_CALLBACK)
+    async def submit_plan(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        user, team = user_of(body), team_of(body)
+        channel = str(view.get("private_metadata") or "")
+        profile = await shared.users.get(user, client)
+        now = datetime.now(UTC)
+        entered, errors = read_plan(
+            (view.get("state") or {}).get("values") or {},
+            today=today_in(profile.tz if profile else None), now=now,
+        )  # fmt: skip
+        if not channel.startswith(("C", "G")):
+            errors = {**errors, ids.PLAN_NOTE.block_id: "Start a plan from a channel."}
+        if entered is None or errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        booker = {
+            "firstName": (profile.first_name if profile else "") or "Slack",
+            "lastName": (profile.last_name if profile else "") or "user",
+            "email": (profile.email if profile else "") or "unknown@example.com",
+            "phone": entered.phone,
+        }
+        draft = PlanDraft(
+            team_id=team, channel_id=channel, organiser_id=user, options=entered.options,
+            booker=booker, note=entered.note, deadline=entered.deadline,
+        )  # fmt: skip
+
+        async def post() -> None:
+            try:
+                await ctx.plans.create(draft)
+            except UnknownVenue as unknown:
+                await _whisper(
+                    client,
+                    channel,
+                    user,
+                    f"Option {unknown.position + 1}: I can't find that venue any more.",
+                )
+            except Exception as error:
+                log.exception("posting a plan failed")
+                await _whisper(
+                    client, channel, user, f"I couldn't post the plan ({type(error).__name__})."
+                )
+
+        await shared.hand_off(ack, "plan", post)
+
+    @app.action(ids.PLAN_VOTE_PATTERN)
+    async def vote(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
+        await shared.hand_off(
+            ack, "plan vote", lambda: _vote(body, respond, with_position=True), respond
+        )
+
+    @app.action(ids.PLAN_CANT_ACTION)
+    async def cannot(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
+        await shared.hand_off(
+            ack, "plan vote", lambda: _vote(body, respond, with_position=False), respond
+        )
+
+    async def _vote(body: dict[str, Any], respond: Respond, *, with_position: bool) -> None:
+        try:
+            plan, position = await _plan_of(body, with_position=with_position)
+            if plan is None or await ctx.plans.vote(plan, user_of(body), position) == "closed":
+                await tell(respond, simple_message(GONE_TEXT))
+        except Exception as error:
+            await report_failure(error, respond, "plan vote")
+
+    @app.action(ids.PLAN_WHO_ACTION)
+    async def who(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
+        async def show() -> None:
+            try:
+                plan, _ = await _plan_of(body)
+                await tell(respond, blocks.who_is_in(plan) if plan else simple_message(GONE_TEXT))
+            except Exception as error:
+                await report_failure(error, respond, "who's in")
+
+        await shared.hand_off(ack, "who's in", show, respond)
+
+    @app.action(ids.PLAN_BOOK_ACTION)
+    async def book(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
+    ) -> None:
+        async def run() -> None:
+            try:
+                plan = await _managed(body, client, respond, "book")
+                if plan is not None and await ctx.plans.book(plan) == "busy":
+                    await tell(
+                        respond,
+                        simple_message("This plan is already booked, being booked or closed."),
+                    )
+            except Exception as error:
+                await report_failure(error, respond, "booking the plan")
+
+        await shared.hand_off(ack, "plan book", run, respond)
+
+    @app.action(ids.PLAN_CLOSE_ACTION)
+    async def close(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
+    ) -> None:
+        async def run() -> None:
+            try:
+                plan = await _managed(body, client, respond, "close")
+                if plan is not None:
+                    await ctx.plans.close(plan)
+            except Exception as error:
+                await report_failure(error, respond, "closing the plan")
+
+        await shared.hand_off(ack, "plan close", run, respond)
+
+    async def _plan_of(
+        body: dict[str, Any], *, with_position: bool = False
+    ) -> tuple[Plan | None, int | None]:
+        action = (body.get("actions") or [{}])[0]
+        try:
+            plan_id, position = parse_plan_value(action.get("value"), with_position=with_position)
+        except StaleReference as error:
+            log.info("plan button refused: %s", error)
+            return None, None
+        plan = await ctx.plans.plan(plan_id, team_of(body))
+        if plan is not None and plan.channel_id != channel_of(body):
+            return None, None  # a value copied into another channel's payload
+        return plan, position
+
+    async def _managed(
+        body: dict[str, Any], client: AsyncWebClient, respond: Respond, verb: str
+    ) -> Plan | None:
+        """The plan, if the clicker organised it or is an admin; else they are told why not."""
+        plan, _ = await _plan_of(body)
+        if plan is None:
+            await tell(respond, simple_message(GONE_TEXT))
+            return None
+        user = user_of(body)
+        if user != plan.organiser_id and user not in ctx.settings.admin_user_ids():
+            profile = await shared.users.get(user, client)
+            if not (profile and profile.is_admin):
+                await tell(respond, simple_message(blocks.refusal(plan, verb)))
+                return None
+        return plan
+
+
+async def _whisper(client: AsyncWebClient, channel: str, user: str, text: str) -> None:
+    try:
+        await client.chat_postEphemeral(channel=channel, user=user, **simple_message(text))
+    except Exception as error:
+        log.warning("could not tell %s about their plan (%s)", user, type(error).__name__)
+
+
+def chosen_venues(value: Any) -> list[str]:
+    """The compositeIds a Plan with the channel button carries (a JSON list); anything
+    else (a forged value) chooses nothing."""
+    try:
+        found = json.loads(str(value or ""))
+    except ValueError:
+        return []
+    if not isinstance(found, list):
+        return []
+    return [c for c in found if isinstance(c, str) and 0 < len(c) <= 150][: ids.PLAN_OPTIONS]
