@@ -138,7 +138,8 @@ class PlansMixin(StoreCore):
 
     async def vote(self, plan_id: str, user_id: str, position: int | None) -> VoteResult:
         """Toggle `user_id`'s vote for `position` (None: can't make it): the same choice
-        again removes it, another replaces it. One transaction; refused once closed."""
+        again removes it, another replaces it. One transaction, in turn per plan on Postgres;
+        refused once closed."""
         same = (
             plan_votes.c.position.is_(None)
             if position is None
@@ -154,8 +155,12 @@ class PlansMixin(StoreCore):
             set_={"position": upsert.excluded.position, "voted_at": upsert.excluded.voted_at},
         )
         async with self._write(urgent=True) as connection:
+            # The plan row locked (Postgres): one person's two quick clicks are two toggles
+            # in turn, never two inserts that both saw no vote.
             state = (
-                await connection.execute(select(plans.c.state).where(plans.c.plan_id == plan_id))
+                await connection.execute(
+                    select(plans.c.state).where(plans.c.plan_id == plan_id).with_for_update()
+                )
             ).scalar_one_or_none()
             if state is None or state == CLOSED:
                 return "closed"

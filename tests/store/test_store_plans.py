@@ -117,3 +117,15 @@ async def test_purging_a_workspace_deletes_its_plans_and_votes(store: Store) -> 
     await store.vote(plan_id, "U1", 0)
     await store.retire_workspaces(["T1"], "uninstalled", purge=True)
     assert await store.get_plan(plan_id) is None
+
+
+async def test_one_persons_quick_clicks_on_two_connections_toggle_in_turn(
+    database: Database,
+) -> None:
+    first, second = await database.open(), await database.open()
+    plan_id = await new_plan(first)
+    for _ in range(10):  # each round: two clicks at once on the same option
+        answers = await asyncio.gather(first.vote(plan_id, "U1", 0), second.vote(plan_id, "U1", 0))
+        assert sorted(answers) == ["in", "out"]  # one click in, the other out
+        plan = await first.get_plan(plan_id)
+        assert plan is not None and plan.voters(0) == []
