@@ -26,6 +26,7 @@ from bot.service.booking import CANCELLED, BookingContext, BookingService
 from bot.service.changes import ChangeRequest
 from bot.service.periodic import Periodic
 from bot.slack.blocks import plan as blocks
+from bot.slack.statuses import DECLINED
 from bot.store.plans import BOOKED, VoteResult
 from bot.store.records import BookingRecord, Plan, PlanOption
 
@@ -330,6 +331,13 @@ class PlanService:
         if option is not None:
             await self._tell_each(plan, plan.voters(option.position), text)
         self.refresh(plan)
+
+    async def booking_updated(self, booking_id: str) -> None:
+        """The notifier's hook after a booking's status changed: a plan whose booking the
+        venue cancelled or declined closes as a cancel made here does (once)."""
+        record = await self._store.get_booking(booking_id)
+        if record is not None and record.status in (CANCELLED, DECLINED):
+            await self.booking_cancelled(record)
 
     async def close(self, plan: Plan) -> bool:
         closed = await self._store.close_plan(plan.plan_id)

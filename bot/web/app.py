@@ -98,13 +98,23 @@ def build_asgi_app(
                 admin_ids=settings.admin_user_ids(),
             )
             bolt = build_bolt_app(ctx, followups, home)
+
+            async def booking_changed(booking_id: str) -> None:
+                """After each delivered confirmation, status change or change: the booker's
+                Home tab, and a plan whose booking the venue called off."""
+                await home.booking_changed(booking_id)
+                try:
+                    await ctx.plans.booking_updated(booking_id)
+                except Exception:
+                    log.exception("plan of booking %s not updated", booking_id)
+
             handler = AsyncSlackRequestHandler(bolt)
             ingest = WebhookIngest(ctx.store, settings)
             notifier = Notifier(
                 ctx.store,
                 settings,
                 venues=ctx.booking.venues,
-                on_booking_changed=home.booking_changed,
+                on_booking_changed=booking_changed,
                 reminders=ctx.booking.reminders,
                 calendar=ctx.calendar,
                 tokens=workspace_tokens(settings, ctx.store),

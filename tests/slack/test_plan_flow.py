@@ -395,3 +395,22 @@ async def test_plan_with_the_channel_from_search_results(stack: LocalStack) -> N
         within=WAIT,
     )  # fmt: skip
     assert "*Dishoom Covent Garden*" in section_text(posted)
+
+
+async def test_the_venue_cancelling_the_booking_closes_the_plan_too(stack: LocalStack) -> None:
+    posted = await start_plan(stack, [DISHOOM])
+    await vote(stack, "U_BOB", posted, 0)
+    await wait_for_counts(stack, posted, [1])
+    await press(stack, "U_ALICE", posted, ids.PLAN_BOOK_ACTION)
+    await in_thread(stack, posted, "Booked")
+    await settled(stack)
+    [booking] = [b for b in stack.sandbox_state()["bookings"] if b["status"] != "cancelled"]
+
+    # Cancelled at the venue: Bookable's webhook, not a click in Slack.
+    stack.sandbox_control(f"bookings/{quote(booking['id'], safe='')}/status",
+                          {"status": "cancelled"})  # fmt: skip
+    await in_thread(stack, posted, "is off")
+    await stack.fake.wait_for(lambda: dms(stack, "U_BOB", "is off"), within=WAIT)
+    await stack.fake.wait_for(
+        lambda: "This plan is closed" in section_text(plan_message(stack, posted)), within=WAIT
+    )
