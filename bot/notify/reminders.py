@@ -1,4 +1,5 @@
-"""`ReminderRunner`: sends the booking reminders that are due, as DMs to the bookers.
+"""`ReminderRunner`: sends the booking reminders that are due, as DMs to the bookers (and
+to everyone in for a team meal's booking).
 
 Each pass claims due reminders with a lease (`Store.claim_due_reminders`), so several
 serving processes never send the same one; a process that dies mid-send leaves a lease that
@@ -128,23 +129,48 @@ class ReminderRunner:
         return "retry"
 
     async def _send(self, record: BookingRecord) -> None:
+        """The booker's reminder (its failure is retried), then one to each guest of a team
+        meal booked by them (best effort: a guest who can't get DMs stops nobody)."""
         client = await self._client_for(record.team_id) if self._client_for else self._slack()
         starts_at = booking_start(record, self._reminders.zone)
         assert starts_at is not None  # the verdict checked it
         address = await self._calendar.address(record) if self._calendar else None
         links = await self._calendar.links(record) if self._calendar else None
-        message = reminder_message(
-            record,
-            starts_at=starts_at,
-            address=address,
-            map_url=map_link(address) if address else None,
-            calendar=links,
-            user_zone=await self._user_zone(client, record.user_id),
-        )
-        opened = await client.conversations_open(users=record.user_id)
-        await client.chat_postMessage(
-            channel=str(opened["channel"]["id"]), text=message["text"], blocks=message["blocks"]
-        )
+
+        async def remind(user_id: str, guest_of: str | None = None) -> None:
+            message = reminder_message(
+                record,
+                starts_at=starts_at,
+                address=address,
+                map_url=map_link(address) if address else None,
+                calendar=links,
+                user_zone=await self._user_zone(client, user_id),
+                guest_of=guest_of,
+            )
+            opened = await client.conversations_open(users=user_id)
+            await client.chat_postMessage(
+                channel=str(opened["channel"]["id"]),
+                text=message["text"],
+                blocks=message["blocks"],
+            )
+
+        await remind(record.user_id)
+        for guest in await self._guests(record):
+            try:
+                await remind(guest, guest_of=record.user_id)
+            except Exception as error:
+                reason = describe(error) if isinstance(error, SlackApiError) else repr(error)
+                log.info("reminder for booking %s: guest %s not told (%s)",
+                         record.booking_id, guest, reason)  # fmt: skip
+
+    async def _guests(self, record: BookingRecord) -> list[str]:
+        """Everyone in for the team meal this booking is for, but the booker (as they are
+        now: who left gets no reminder, who joined does)."""
+        plan_id = await self._store.plan_for_booking(record.booking_id)
+        plan = await self._store.get_plan(plan_id) if plan_id else None
+        if plan is None or plan.booked_position is None:
+            return []
+        return [u for u in plan.voters(plan.booked_position) if u != record.user_id]
 
     async def _user_zone(self, client: AsyncWebClient, user_id: str) -> ZoneInfo | None:
         """The booker's time zone from users.info; None if Slack can't tell us now."""

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.bookable.errors import BookableError, BookableProblem, RateLimited, ServerError
 from bot.bookable.models import BookingRequest
@@ -33,6 +33,7 @@ from bot.store.records import BookingRecord, Plan, PlanOption
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from bot.service.calendar import Calendar
     from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -83,10 +84,13 @@ class PlanService:
         *,
         client_for: ClientFor,
         clock: Clock,
+        calendar: Calendar | None = None,
         update_interval: float = UPDATE_INTERVAL,
         poll_interval: float = 5.0,
     ) -> None:
+        """`calendar`: the Add to calendar links in the booked DMs (none without it)."""
         self._store = store
+        self._calendar = calendar
         self._booking = booking
         self._client_for = client_for
         self._clock = clock
@@ -280,8 +284,12 @@ class PlanService:
             plan.plan_id, position=option.position, booking_id=record.booking_id
         )
         await self._thread(plan, blocks.booked_note(option, record.party_size, record.operator_ref))
-        text = blocks.booked_dm(plan, option, record.party_size)
-        await self._tell_each(plan, plan.voters(option.position), text)
+        links = await self._calendar.links(record) if self._calendar else None
+        reminder = self._booking.reminders.plan(record)
+        dm = blocks.booked_dm(
+            plan, option, record, calendar=links, reminder_at=reminder.due_at if reminder else None
+        )
+        await self._tell_each(plan, plan.voters(option.position), dm)
         log.info("plan %s booked: booking %s", plan.plan_id, record.booking_id)
         await self.follow_party(plan.plan_id)  # votes cast while it was being booked
 
@@ -329,7 +337,9 @@ class PlanService:
         text = blocks.cancelled_note(plan, option)
         await self._thread(plan, text)
         if option is not None:
-            await self._tell_each(plan, plan.voters(option.position), text)
+            await self._tell_each(
+                plan, plan.voters(option.position), blocks.message(text, [blocks.section(text)])
+            )
         self.refresh(plan)
 
     async def booking_updated(self, booking_id: str) -> None:
@@ -356,16 +366,16 @@ class PlanService:
             **blocks.message(text, [blocks.section(text)]),
         )
 
-    async def _tell_each(self, plan: Plan, user_ids: Sequence[str], text: str) -> None:
-        """A DM to each person; one who can't get DMs doesn't stop the others."""
+    async def _tell_each(
+        self, plan: Plan, user_ids: Sequence[str], content: dict[str, Any]
+    ) -> None:
+        """A DM (`content`: text and blocks) to each person; one who can't get DMs doesn't
+        stop the others."""
         client = await self._client_for(plan.team_id)
         for user_id in user_ids:
             try:
                 opened = await client.conversations_open(users=user_id)
-                await client.chat_postMessage(
-                    channel=str(opened["channel"]["id"]),
-                    **blocks.message(text, [blocks.section(text)]),
-                )
+                await client.chat_postMessage(channel=str(opened["channel"]["id"]), **content)
             except Exception as error:
                 log.info("plan %s: DM to %s failed (%s)", plan.plan_id, user_id, error)
 

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 
+from bot.service.calendar import CalendarLinks
 from bot.slack import ids
 from bot.slack.blocks.plan import (
     NAMES_SHOWN,
@@ -21,7 +22,7 @@ from bot.slack.ids import PageRef
 from bot.slack.listeners.plans import chosen_venues
 from bot.store.records import Plan, PlanOption
 
-from .conftest import HOSTILE, LONG_HOSTILE, make_venue
+from .conftest import HOSTILE, LONG_HOSTILE, make_record, make_venue
 from .flow import buttons, section_text
 from .support import assert_no_raw_markup, assert_valid_message, assert_valid_view
 
@@ -115,9 +116,23 @@ def test_notes_name_the_organiser_and_the_option() -> None:
         plan, first, 5, second
     )
     assert "cannot seat 9" in party_refused_note(plan, first, 9, 4)
-    assert "<@U_ALICE>" in booked_dm(plan, first, 4) and "a table for 4" in booked_dm(
-        plan, first, 4
-    )
+
+
+def test_the_booked_dm_has_the_reminder_and_calendar_links_only_when_they_exist() -> None:
+    plan = make_plan()
+    first = plan.options[0]
+    links = CalendarLinks("http://app.example/calendar/a.ics?exp=1&sig=x", "https://g.example/")
+    due = dt.datetime(2030, 8, 15, 16, 0, tzinfo=dt.UTC)
+    dm = booked_dm(plan, first, make_record(party_size=4), calendar=links, reminder_at=due)
+    assert_valid_message(dm)
+    text = section_text(dm)
+    assert "<@U_ALICE>" in text and "<#C_GENERAL>" in text and "a table for 4" in text
+    assert f"I'll remind you <!date^{int(due.timestamp())}^" in text
+    assert "Add to calendar (.ics)" in text and "still has to confirm" not in text
+
+    pending = section_text(booked_dm(plan, first, make_record(status="pending")))
+    assert "still has to confirm" in pending
+    assert "remind" not in pending and "calendar" not in pending
 
 
 def test_the_modal_has_four_options_the_first_required() -> None:

@@ -78,3 +78,12 @@ def test_the_confirmation_carries_the_links_while_the_booking_is_on() -> None:
     off = booking_message(make_record(status="cancelled"), LINKS)
     assert "calendar" not in section_text(off).lower()
     assert booking_message(make_record()) == booking_message(make_record(), None)
+
+
+def test_a_team_meal_guest_is_reminded_without_change_or_cancel() -> None:
+    message = _reminder(guest_of="U_ALICE")
+    assert_valid_message(message)
+    text = section_text(message)
+    assert "the team meal at *Dishoom Covent Garden*, booked by <@U_ALICE>" in text
+    assert "Add to calendar" in text
+    assert buttons(message, ids.CHANGE_ACTION) == buttons(message, ids.CANCEL_ACTION) == []

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import Block
 
 from bot.slack import ids
+from bot.slack.blocks.booking import calendar_line
 from bot.slack.blocks.common import (
     SECTION_TEXT,
     actions,
@@ -30,7 +31,11 @@ from bot.slack.blocks.common import (
     venue_time,
 )
 from bot.slack.mrkdwn import clip, clip_line
-from bot.store.records import Plan, PlanOption
+from bot.slack.statuses import PENDING, status_key
+from bot.store.records import BookingRecord, Plan, PlanOption
+
+if TYPE_CHECKING:
+    from bot.service.calendar import CalendarLinks
 
 NAMES_SHOWN = 8  # names per option before they collapse to a count
 NOTE_LIMIT = 500
@@ -170,10 +175,32 @@ def booked_note(option: PlanOption, party: int, reference: str | None) -> str:
     return f":white_check_mark: Booked {option_title(option)} for *{party}*{ref}."
 
 
-def booked_dm(plan: Plan, option: PlanOption, party: int) -> str:
-    return (
+def booked_dm(
+    plan: Plan,
+    option: PlanOption,
+    record: BookingRecord,
+    *,
+    calendar: CalendarLinks | None = None,
+    reminder_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The DM to each person who is in: what was booked, when they will be reminded (only
+    if a reminder is scheduled) and the calendar links (only if the booking has them)."""
+    party = record.party_size
+    head = (
         f"You're in for the team meal planned by {mention(plan.organiser_id)} in "
         f"<#{clip(plan.channel_id, 40)}>: {option_title(option)}, a table for {party}."
+    )
+    if status_key(record.status) == PENDING:
+        head += " The venue still has to confirm it; its answer shows in the channel."
+    blocks: list[Block] = [section(head)]
+    if reminder_at is not None:
+        blocks.append(context(f":alarm_clock: I'll remind you {moment(reminder_at)}."))
+    if calendar is not None:
+        blocks.append(context(calendar_line(calendar)))
+    return message(
+        f"You're in for the team meal: {clip_line(option.venue_name, 100)}, "
+        f"{human_date(option.date)} at {venue_time(option.time)}, a table for {party}",
+        blocks,
     )
 
 

@@ -1,5 +1,6 @@
-"""The reminder DM: venue, address and map link, time (the venue's, and the booker's own
-when their zone differs), party size, the calendar links, and Change/Cancel."""
+"""The reminder DM: venue, address and map link, time (the venue's, and the reader's own
+when their zone differs), party size, the calendar links, and Change/Cancel (the booker's
+only; a team meal's guests get the same reminder without them)."""
 
 from __future__ import annotations
 
@@ -37,15 +38,22 @@ def reminder_message(
     map_url: str | None,
     calendar: CalendarLinks | None,
     user_zone: ZoneInfo | None,
+    guest_of: str | None = None,
 ) -> dict[str, Any]:
     """`starts_at` is the booking's start in the venue's zone; untrusted strings are
-    escaped here."""
+    escaped here. `guest_of`: the booker's user id when this reminder goes to someone else
+    at the table (a team meal's guest), who gets no Change or Cancel (only the booker may)."""
     venue = bold(clip_line(record.venue_name, 150)) or "_your venue_"
     when = (
         f"{bold(human_date(record.date))} at {bold(clip_line(record.time, 10))}"
         f"{local_time(starts_at, user_zone)} · party of {record.party_size}"
     )
-    lines = [f":alarm_clock: Reminder: your table at {venue}", when]
+    lines = [
+        f":alarm_clock: Reminder: the team meal at {venue}, booked by <@{clip(guest_of, 40)}>"
+        if guest_of
+        else f":alarm_clock: Reminder: your table at {venue}",
+        when,
+    ]
     if address:
         where = clip(address, ADDRESS_LIMIT)
         lines.append(f":round_pushpin: {where}" + (f" · {link(map_url, 'Map')}" if map_url else ""))
@@ -54,7 +62,11 @@ def reminder_message(
     blocks: list[Any] = [section("\n".join(lines))]
     if calendar is not None:
         blocks.append(context(calendar_line(calendar)))
-    buttons = [b for b in (change_button(record), cancel_button(record)) if b is not None]
+    buttons = (
+        []
+        if guest_of
+        else [b for b in (change_button(record), cancel_button(record)) if b is not None]
+    )
     if buttons:
         blocks.append(actions(buttons))
     text = (
