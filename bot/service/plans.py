@@ -20,12 +20,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from slack_sdk.errors import SlackApiError
+
 from bot.bookable.errors import BookableError, BookableProblem, RateLimited, ServerError
 from bot.bookable.models import BookingRequest
 from bot.service.booking import CANCELLED, BookingContext, BookingService
 from bot.service.changes import ChangeRequest
 from bot.service.periodic import Periodic
 from bot.slack.blocks import plan as blocks
+from bot.slack.errors import describe, rate_limited, retry_after
 from bot.slack.statuses import DECLINED
 from bot.store.plans import BOOKED, VoteResult
 from bot.store.records import BookingRecord, Plan, PlanOption
@@ -46,6 +49,8 @@ LEASE_SECONDS = 120.0
 UPDATE_INTERVAL = 1.0  # at most one update of plan messages per channel per second
 BATCH = 20
 MAX_UPDATE_ATTEMPTS = 3  # a message update that keeps failing waits for the next vote
+POST_ATTEMPTS = 3  # per note or DM, when Slack rate-limits them
+MAX_RATE_LIMIT_WAIT = 30.0  # seconds; a longer Retry-After is capped
 
 
 @dataclass(frozen=True)
@@ -358,26 +363,49 @@ class PlanService:
     # --- posting -------------------------------------------------------------------------
 
     async def _thread(self, plan: Plan, text: str) -> None:
+        """A note in the plan's thread. Best effort, as the DMs: the plan's state is in the
+        store and its message, so a note Slack refuses is logged and changes nothing."""
         fresh = await self._store.get_plan(plan.plan_id)
         client = await self._client_for(plan.team_id)
-        await client.chat_postMessage(
-            channel=plan.channel_id,
-            thread_ts=(fresh or plan).message_ts,
-            **blocks.message(text, [blocks.section(text)]),
+        await self._post(
+            plan,
+            lambda: client.chat_postMessage(
+                channel=plan.channel_id,
+                thread_ts=(fresh or plan).message_ts,
+                **blocks.message(text, [blocks.section(text)]),
+            ),
+            "thread note",
         )
 
     async def _tell_each(
         self, plan: Plan, user_ids: Sequence[str], content: dict[str, Any]
     ) -> None:
-        """A DM (`content`: text and blocks) to each person; one who can't get DMs doesn't
-        stop the others."""
+        """A DM (`content`: text and blocks) to each person, in turn; one person who can't
+        get DMs doesn't stop the others."""
         client = await self._client_for(plan.team_id)
+
+        async def dm(user_id: str) -> None:
+            opened = await client.conversations_open(users=user_id)
+            await client.chat_postMessage(channel=str(opened["channel"]["id"]), **content)
+
         for user_id in user_ids:
+            await self._post(plan, lambda u=user_id: dm(u), f"DM to {user_id}")
+
+    async def _post(self, plan: Plan, call: Callable[[], Awaitable[object]], what: str) -> None:
+        """`call` to Slack, waiting out its rate limit (a hundred people in is a burst of
+        DMs) up to `POST_ATTEMPTS` times; any other failure is logged."""
+        for attempt in range(1, POST_ATTEMPTS + 1):
             try:
-                opened = await client.conversations_open(users=user_id)
-                await client.chat_postMessage(channel=str(opened["channel"]["id"]), **content)
+                await call()
+                return
+            except SlackApiError as error:
+                if not rate_limited(error) or attempt == POST_ATTEMPTS:
+                    log.info("plan %s: %s failed (%s)", plan.plan_id, what, describe(error))
+                    return
+                await asyncio.sleep(min(retry_after(error), MAX_RATE_LIMIT_WAIT))
             except Exception as error:
-                log.info("plan %s: DM to %s failed (%s)", plan.plan_id, user_id, error)
+                log.info("plan %s: %s failed (%r)", plan.plan_id, what, error)
+                return
 
     # --- lifecycle -----------------------------------------------------------------------
 

@@ -67,6 +67,21 @@ async def test_everyone_in_gets_the_calendar_link_and_when_they_will_be_reminded
     assert you_are_in(stack, "U_ALICE") == []  # the organiser booked but did not vote
 
 
+async def test_dms_rate_limited_by_slack_are_sent_once_the_limit_passes(
+    stack: LocalStack,
+) -> None:
+    deadline = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=1)
+    posted = await start_plan(stack, [DISHOOM], deadline=deadline)
+    for user in ("U_BOB", "U_CAROL"):
+        await vote(stack, user, posted, 0)
+    await wait_for_counts(stack, posted, [2])
+    stack.fake.inject("conversations.open", status=429, retry_after=0, count=2)
+    assert await run_plans(stack, to=deadline.isoformat()) == {"booked": 1}
+    for user in ("U_BOB", "U_CAROL"):
+        await stack.fake.wait_for(lambda u=user: you_are_in(stack, u), within=WAIT)
+    assert "Booked" in await in_thread(stack, posted, "Booked")
+
+
 async def test_the_reminder_reaches_whoever_is_in_at_its_time(stack: LocalStack) -> None:
     posted = await booked_plan(stack, ["U_ALICE", "U_BOB"])
     await vote(stack, "U_CAROL", posted, 0)  # joins after booking
