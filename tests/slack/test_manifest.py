@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from bot.slack import ids
@@ -13,8 +14,34 @@ from bot.slack import ids
 MANIFEST = Path(__file__).resolve().parents[2] / "manifests" / "slack-app.yml"
 
 
-def _manifest() -> dict[str, Any]:
-    return yaml.safe_load(MANIFEST.read_text())
+class StrictLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one mapping: YAML keeps only the
+    last, so a second `event_subscriptions:` would silently drop the first."""
+
+
+def _no_duplicate_keys(loader: StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
+
+
+def _manifest(text: str | None = None) -> dict[str, Any]:
+    return yaml.load(MANIFEST.read_text() if text is None else text, Loader=StrictLoader)
+
+
+def test_the_manifest_names_no_key_twice() -> None:
+    assert _manifest()["display_information"]["name"]
+    with pytest.raises(yaml.constructor.ConstructorError, match="duplicate key 'settings'"):
+        _manifest("settings: {a: 1}\nsettings: {b: 2}\n")
 
 
 def test_home_tab_and_its_event_are_enabled() -> None:
