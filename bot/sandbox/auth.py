@@ -138,7 +138,7 @@ class Gateway:
             self._injected_failure()
             response = await handler(request, principal)
         except Problem as problem:
-            response = problem.response(minimal=self.state.knobs.problem_minimal)
+            response = problem.response(minimal=self.state.knobs.contract.problem_minimal)
         response.headers.update(headers)
         return response
 
@@ -177,9 +177,9 @@ class Gateway:
             "X-RateLimit-Limit": str(knobs.rate_limit),
             "X-RateLimit-Remaining": str(remaining),
         }
-        if knobs.rate_limit_reset_header:  # knob off: a 429 the client must still survive
+        if knobs.contract.rate_limit_reset_header:  # knob off: a 429 the client must still survive
             headers["X-RateLimit-Reset"] = str(reset)
-        if not allowed and knobs.retry_after_header:
+        if not allowed and knobs.contract.retry_after_header:
             headers["Retry-After"] = str(max(1, math.ceil(reset - now)))
         if not allowed:
             detail = (

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.sandbox.parsing import describe, json_object
 from bot.sandbox.problems import BOOKING_NOT_FOUND, Problem, invalid
-from bot.sandbox.state import EventTypes, SandboxState, SpacesShape, check_omittable
+from bot.sandbox.state import CONTRACT_KNOBS, ContractKnobs, SandboxState
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -39,6 +39,10 @@ class LoseNextAnswer(BaseModel):
 
 
 class KnobUpdate(BaseModel):
+    """A `/_control/knobs` body without its contract knobs (those are checked by
+    `ContractKnobs`, in `ControlApi.knobs`). Null or absent leaves a knob as it is, except
+    `token_failure`, where null means working again."""
+
     model_config = ConfigDict(extra="forbid")
 
     latency_ms: float | None = Field(default=None, ge=0)
@@ -47,44 +51,7 @@ class KnobUpdate(BaseModel):
     token_failure: int | None = Field(default=None, ge=400, le=599)  # null: working again
     token_ttl: int | None = Field(default=None, gt=0)
     rate_limit: int | None = Field(default=None, ge=1)
-    webhook_extras: bool | None = None  # undocumented webhook fields on/off
-    venue_ids: bool | None = None  # undocumented venue `id` field on/off
     lose_next_answer: LoseNextAnswer | None = None
-    # Documented variants (see SandboxConfig and bot/sandbox/delivery.py).
-    spaces_shape: SpacesShape | None = None
-    webhook_event_types: EventTypes | None = None
-    webhook_batch: int | None = Field(default=None, ge=1, le=100)
-    webhook_omit: tuple[str, ...] | None = None
-    signature_upper: bool | None = None
-    signature_prefix: bool | None = None
-    problem_minimal: bool | None = None
-    rate_limit_reset_header: bool | None = None
-    retry_after_header: bool | None = None
-    feeds: bool | None = None  # products' feedUrl served (shape guessed) or null
-
-    @field_validator("webhook_omit")
-    @classmethod
-    def _omittable(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        return None if value is None else check_omittable(value)
-
-
-# Knobs that a non-null value simply replaces.
-_PLAIN_KNOBS = (
-    "token_ttl",
-    "rate_limit",
-    "webhook_extras",
-    "venue_ids",
-    "spaces_shape",
-    "webhook_event_types",
-    "webhook_batch",
-    "webhook_omit",
-    "signature_upper",
-    "signature_prefix",
-    "problem_minimal",
-    "rate_limit_reset_header",
-    "retry_after_header",
-    "feeds",
-)
 
 
 class ClockMove(BaseModel):
@@ -115,9 +82,14 @@ class ControlApi:
         return JSONResponse(self.state.snapshot())
 
     async def knobs(self, request: Request) -> Response:
-        update = _parse(KnobUpdate, await _body(request))
+        body = await _body(request)
+        contract = {k: v for k, v in body.items() if k in CONTRACT_KNOBS and v is not None}
+        update = _parse(KnobUpdate, {k: v for k, v in body.items() if k not in CONTRACT_KNOBS})
         knobs = self.state.knobs
+        # All of it is checked before any of it applies: a bad value changes nothing.
+        changed = _parse(ContractKnobs, {**knobs.contract.model_dump(), **contract})
         given = update.model_fields_set
+        knobs.contract = changed
         if update.latency_ms is not None:
             knobs.latency_ms = update.latency_ms
         if update.fail_next is not None:
@@ -127,10 +99,10 @@ class ControlApi:
             knobs.rate_limit_next = update.rate_limit_next
         if "token_failure" in given:
             knobs.token_failure = update.token_failure
-        for name in _PLAIN_KNOBS:
-            value = getattr(update, name)
-            if value is not None:
-                setattr(knobs, name, value)
+        if update.token_ttl is not None:
+            knobs.token_ttl = update.token_ttl
+        if update.rate_limit is not None:
+            knobs.rate_limit = update.rate_limit
         if update.lose_next_answer is not None:
             knobs.lose_next_answer_count = update.lose_next_answer.count
             knobs.lose_next_answer = update.lose_next_answer.answer

@@ -42,25 +42,13 @@ def check_omittable(fields: tuple[str, ...]) -> tuple[str, ...]:
 SCOPES = ("venue:read", "venue-booking:create", "webhook:manage")
 
 
-class SandboxConfig(BaseModel):
-    """Start-up settings. Knobs (`/_control/knobs`) start from these values."""
+class ContractKnobs(BaseModel):
+    """How the sandbox answers where Bookable's docs allow several answers or none: each
+    field is named here once, and the start-up config, `/_control/knobs` and `Knobs` take
+    them from here. The defaults send exactly what Bookable documents."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(extra="forbid")
 
-    client_id: str = LOCAL_CLIENT_ID
-    client_secret: SecretStr = SecretStr(LOCAL_CLIENT_SECRET)
-    audience: str = AUDIENCE
-    scopes: tuple[str, ...] = SCOPES
-    token_ttl: int = Field(default=3600, gt=0)
-    rate_limit: int = Field(default=200, ge=1)
-    rate_window_seconds: int = Field(default=60, ge=1)
-    latency_ms: float = Field(default=0, ge=0)
-    # Bookable's older guide: retries after 1, 2, 4, 8, 16, 32 minutes.
-    retry_unit_seconds: float = Field(default=60.0, ge=0)
-    retry_schedule: tuple[float, ...] = (1, 2, 4, 8, 16, 32)
-    signature_encoding: SignatureEncoding = SignatureEncoding.HEX
-    allow_http_callbacks: bool = True  # only for loopback hosts; others must be https
-    delivery_timeout: float = Field(default=5.0, gt=0)
     # Undocumented webhook fields (venueName, venueGroupName, reason, partnerBookingId):
     # off, so tests see exactly what Bookable documents (§8.2).
     webhook_extras: bool = False
@@ -88,62 +76,61 @@ class SandboxConfig(BaseModel):
         return check_omittable(value)
 
 
+CONTRACT_KNOBS = frozenset(ContractKnobs.model_fields)
+
+
+class SandboxConfig(ContractKnobs):
+    """Start-up settings. Knobs (`/_control/knobs`) start from these values."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    client_id: str = LOCAL_CLIENT_ID
+    client_secret: SecretStr = SecretStr(LOCAL_CLIENT_SECRET)
+    audience: str = AUDIENCE
+    scopes: tuple[str, ...] = SCOPES
+    token_ttl: int = Field(default=3600, gt=0)
+    rate_limit: int = Field(default=200, ge=1)
+    rate_window_seconds: int = Field(default=60, ge=1)
+    latency_ms: float = Field(default=0, ge=0)
+    # Bookable's older guide: retries after 1, 2, 4, 8, 16, 32 minutes.
+    retry_unit_seconds: float = Field(default=60.0, ge=0)
+    retry_schedule: tuple[float, ...] = (1, 2, 4, 8, 16, 32)
+    signature_encoding: SignatureEncoding = SignatureEncoding.HEX
+    allow_http_callbacks: bool = True  # only for loopback hosts; others must be https
+    delivery_timeout: float = Field(default=5.0, gt=0)
+
+
 @dataclass
 class Knobs:
     latency_ms: float
     token_ttl: int
     rate_limit: int
+    contract: ContractKnobs = field(default_factory=ContractKnobs)
     fail_next_count: int = 0
     fail_next_status: int = 503
     rate_limit_next: int = 0
     token_failure: int | None = None
-    webhook_extras: bool = False
-    venue_ids: bool = False
     # The next N creates book the table, then answer badly (see `LostAnswer`).
     lose_next_answer_count: int = 0
     lose_next_answer: str = "garbage"
-    spaces_shape: SpacesShape = "absent"
-    webhook_event_types: EventTypes = "spec"
-    webhook_batch: int = 1
-    webhook_omit: tuple[str, ...] = ()
-    signature_upper: bool = False
-    signature_prefix: bool = False
-    problem_minimal: bool = False
-    rate_limit_reset_header: bool = True
-    retry_after_header: bool = False
-    feeds: bool = False
 
     @classmethod
     def from_config(cls, config: SandboxConfig) -> Knobs:
-        return cls(
-            config.latency_ms,
-            config.token_ttl,
-            config.rate_limit,
-            webhook_extras=config.webhook_extras,
-            venue_ids=config.venue_ids,
-            spaces_shape=config.spaces_shape,
-            webhook_event_types=config.webhook_event_types,
-            webhook_batch=config.webhook_batch,
-            webhook_omit=config.webhook_omit,
-            signature_upper=config.signature_upper,
-            signature_prefix=config.signature_prefix,
-            problem_minimal=config.problem_minimal,
-            rate_limit_reset_header=config.rate_limit_reset_header,
-            retry_after_header=config.retry_after_header,
-            feeds=config.feeds,
-        )
+        contract = ContractKnobs(**{name: getattr(config, name) for name in CONTRACT_KNOBS})
+        return cls(config.latency_ms, config.token_ttl, config.rate_limit, contract)
 
     def webhook_variant(self) -> WebhookVariant:
         return WebhookVariant(
-            event_types=self.webhook_event_types,
-            batch=self.webhook_batch,
-            omit=frozenset(self.webhook_omit),
-            signature_upper=self.signature_upper,
-            signature_prefix=self.signature_prefix,
+            event_types=self.contract.webhook_event_types,
+            batch=self.contract.webhook_batch,
+            omit=frozenset(self.contract.webhook_omit),
+            signature_upper=self.contract.signature_upper,
+            signature_prefix=self.contract.signature_prefix,
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "webhook_omit": list(self.webhook_omit)}
+        plain = {k: v for k, v in asdict(self).items() if k != "contract"}
+        return {**plain, **self.contract.model_dump(mode="json")}
 
 
 @dataclass(frozen=True)
@@ -318,7 +305,7 @@ class SandboxState:
     def emit(self, event_type: str, booking: SandboxBooking) -> None:
         """`event_type` as the newest guide names it; the knobs decide what is sent."""
         knobs = self.knobs
-        body = booking.to_webhook(extras=knobs.webhook_extras)
+        body = booking.to_webhook(extras=knobs.contract.webhook_extras)
         self.deliverer.emit(event_type, [body], knobs.webhook_variant())
 
     # --- inspection ---------------------------------------------------------------------

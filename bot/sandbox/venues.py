@@ -140,9 +140,11 @@ class VenueApi:
         Products' `feedUrl` is null unless the `feeds` knob is on (bot/sandbox/feeds.py)."""
         knobs = self.state.knobs
         shown = (
-            venue.data if knobs.venue_ids else {k: v for k, v in venue.data.items() if k != "id"}
+            venue.data
+            if knobs.contract.venue_ids
+            else {k: v for k, v in venue.data.items() if k != "id"}
         )
-        if not knobs.feeds:
+        if not knobs.contract.feeds:
             return shown
         products = [
             {**p, "feedUrl": feed_url(request, p["compositeId"])} for p in venue.data["products"]
@@ -164,7 +166,7 @@ class VenueApi:
         )
         around = parse_hhmm(params["time"]) if params.get("time") else None
         answer = self.answer(composite_id, day=day, party_size=party_size, around=around)
-        return JSONResponse(shape_spaces(answer, self.state.knobs.spaces_shape))
+        return JSONResponse(shape_spaces(answer, self.state.knobs.contract.spaces_shape))
 
     def answer(
         self,

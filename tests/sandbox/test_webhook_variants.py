@@ -97,6 +97,17 @@ def test_only_optional_fields_can_be_omitted(sandbox: Sandbox, field: str) -> No
     assert "not optional" in response.text
 
 
+def test_a_refused_knob_update_changes_nothing(sandbox: Sandbox) -> None:
+    """Every knob in a body is checked before any applies; unknown names are refused."""
+    before = sandbox.control("knobs", {}).json()
+    bad = {"feeds": True, "webhook_batch": 0, "latency_ms": 5}
+    assert sandbox.control("knobs", bad).status_code == 400
+    assert sandbox.control("knobs", {"feeds": True, "no_such_knob": 1}).status_code == 400
+    assert sandbox.control("knobs", {}).json() == before
+    after = sandbox.control("knobs", {"feeds": True, "webhook_batch": 3, "latency_ms": 5}).json()
+    assert (after["feeds"], after["webhook_batch"], after["latency_ms"]) == (True, 3, 5)
+
+
 @pytest.mark.parametrize(
     ("variant", "expected"),
     [
