@@ -196,7 +196,9 @@ def _webhooks(args: argparse.Namespace) -> int:
 
 
 def _outbox(args: argparse.Namespace) -> int:
-    settings = load_settings(need_slack=False, purpose=f"`bookable-bot outbox {args.action}`")
+    settings = load_settings(
+        need_slack=False, need_bookable=False, purpose=f"`bookable-bot outbox {args.action}`"
+    )
     configure_logging("WARNING")  # the command's output is the table, not the migrations' log
     from bot.cli_outbox import run_outbox_command
 

@@ -13,7 +13,7 @@ import hmac
 import sys
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -104,6 +104,8 @@ class Settings(BaseSettings):
         extra="ignore",
         case_sensitive=False,
     )
+    # Bookable's client id and secret are required (unless BOOKABLE_ENV=local).
+    needs_bookable: ClassVar[bool] = True
 
     # Slack. OAuth mode (many workspaces) when SLACK_CLIENT_ID is set; declared before the
     # bot token so the token's validator can see it (pydantic validates in field order).
@@ -200,7 +202,8 @@ class Settings(BaseSettings):
         cls, value: str | SecretStr | None, info: ValidationInfo
     ) -> str | SecretStr | None:
         environment = info.data.get("bookable_env")  # absent when itself invalid
-        if environment is not None and environment is not BookableEnv.LOCAL:
+        needed = cls.needs_bookable and environment is not None
+        if needed and environment is not BookableEnv.LOCAL:
             _require(value)
         return value
 
@@ -303,6 +306,13 @@ class SettingsError(Exception):
     """Raised with a message that is safe to print (names, never values)."""
 
 
+class StoreSettings(Settings):
+    """Settings for commands that only read and write the database (`bookable-bot outbox`):
+    Bookable's credentials are not needed."""
+
+    needs_bookable: ClassVar[bool] = False
+
+
 class SlackSettings(Settings):
     """Settings for commands that call Slack: its bot token and signing secret are required."""
 
@@ -341,11 +351,16 @@ def _problems_from(error: ValidationError) -> dict[str, str]:
 
 
 def load_settings(
-    *, need_slack: bool = True, purpose: str | None = None, **overrides: Any
+    *,
+    need_slack: bool = True,
+    need_bookable: bool = True,
+    purpose: str | None = None,
+    **overrides: Any,
 ) -> Settings:
-    """Validate everything at once; `need_slack=False` for commands that never call Slack.
-    `purpose` names the command in the error (else: the app "cannot start")."""
-    model = SlackSettings if need_slack else Settings
+    """Validate everything at once; `need_slack=False` for commands that never call Slack,
+    `need_bookable=False` (with it) for those that never call Bookable either. `purpose`
+    names the command in the error (else: the app "cannot start")."""
+    model = SlackSettings if need_slack else Settings if need_bookable else StoreSettings
     try:
         return model(**overrides)
     except ValidationError as error:

@@ -44,7 +44,8 @@ async def _outbox_with_dead_letters(url: str) -> list[int]:
 def test_list_and_retry_dead_letters(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
     first, second = asyncio.run(_outbox_with_dead_letters(url))
-    env = clean_env(BOOKABLE_ENV="local", DATABASE_URL=url)  # no Slack settings needed
+    # Neither Slack's settings nor Bookable's credentials: it only reads the database.
+    env = clean_env(BOOKABLE_ENV="production", DATABASE_URL=url)
 
     listed = run_cli("outbox", cwd=tmp_path, env=env)
     assert listed.returncode == 0, listed.stderr
