@@ -143,8 +143,7 @@ def test_the_control_follows_the_plans_state() -> None:
         control = organiser_control(make_plan(state=state))
         assert_valid_message(control)
         assert words in section_text(control)
-        assert buttons(control, ids.PLAN_BOOK_ACTION) == buttons(control, ids.PLAN_CLOSE_ACTION)
-        assert buttons(control, ids.PLAN_CLOSE_ACTION) == []
+        assert buttons(control, "plan_") == []
 
 
 def test_book_its_outcome_replaces_the_control() -> None:
