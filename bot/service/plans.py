@@ -4,6 +4,9 @@ organiser's name when the organiser presses Book it or the deadline passes (`run
 from the store, so a restart loses no deadline). Once booked, the party size follows the
 votes through `BookingService.change`; Bookable's refusal leaves the booking as it is and
 the organiser is told. Cancelling the booking closes the plan.
+
+Book it and Close are in the organiser control, an ephemeral posted to the organiser with
+the plan (and again when a winner's slot is gone, offering the next option).
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ log = logging.getLogger(__name__)
 
 ClientFor = Callable[[str | None], Awaitable["AsyncWebClient"]]
 Clock = Callable[[], datetime]
-BookOutcome = Literal["booked", "gone", "nobody", "busy", "pending", "failed"]
+# stale: the option a Book it named has nobody in now, or is gone
+BookOutcome = Literal["booked", "gone", "nobody", "busy", "pending", "failed", "stale"]
 
 LEASE_SECONDS = 120.0
 UPDATE_INTERVAL = 1.0  # at most one update of plan messages per channel per second
@@ -147,8 +151,20 @@ class PlanService:
         client = await self._client_for(plan.team_id)
         posted = await client.chat_postMessage(channel=plan.channel_id, **blocks.plan_message(plan))
         await self._store.set_plan_message(plan_id, str(posted["ts"]))
+        await self._offer_control(plan, blocks.organiser_control(plan))
         log.info("plan %s posted in %s with %d options", plan_id, plan.channel_id, len(options))
         return plan
+
+    async def _offer_control(self, plan: Plan, control: dict[str, object]) -> None:
+        """The organiser control, ephemeral to the organiser. If it can't be posted, the
+        message's Organiser tools button brings it back."""
+        client = await self._client_for(plan.team_id)
+        try:
+            await client.chat_postEphemeral(
+                channel=plan.channel_id, user=plan.organiser_id, **control
+            )
+        except Exception as error:
+            log.info("plan %s: organiser control not posted (%s)", plan.plan_id, error)
 
     async def plan(self, plan_id: str, team_id: str) -> Plan | None:
         """The plan, if it belongs to `team_id` (a button from elsewhere finds nothing)."""
@@ -182,13 +198,14 @@ class PlanService:
 
     # --- booking the winner --------------------------------------------------------------
 
-    async def book(self, plan: Plan) -> BookOutcome:
-        """Book it: claim the plan (one booking at a time), then book its winner."""
+    async def book(self, plan: Plan, position: int | None = None) -> BookOutcome:
+        """Book it: claim the plan (one booking at a time), then book its winner, or the
+        option at `position` (offered when the winner's slot was gone) and no other."""
         if not await self._store.claim_plan(
             plan.plan_id, now=self._clock(), lease_seconds=LEASE_SECONDS
         ):
             return "busy"
-        return await self._book_claimed(plan.plan_id)
+        return await self._book_claimed(plan.plan_id, position)
 
     async def run_due(self) -> Counter[str]:
         """Book every plan whose deadline has passed (the periodic pass and /_dev)."""
@@ -205,22 +222,28 @@ class PlanService:
     async def next_due(self) -> datetime | None:
         return await self._store.next_plan_deadline()
 
-    async def _book_claimed(self, plan_id: str) -> BookOutcome:
+    async def _book_claimed(self, plan_id: str, position: int | None = None) -> BookOutcome:
         plan = await self._store.get_plan(plan_id)
         assert plan is not None
         try:
-            outcome = await self._book_winner(plan)
+            outcome = await self._book_winner(plan, position)
         except Exception:
             log.exception("plan %s: booking the winner failed", plan_id)
             await self._store.reopen_plan(plan_id)
             await self._thread(plan, f"{blocks.mention(plan.organiser_id)}: I couldn't book "
-                               "just now. Press *Book it* to try again.")  # fmt: skip
+                               "just now. Press *Book it* again (Organiser tools).")  # fmt: skip
             outcome = "failed"
         self.refresh(plan)
         return outcome
 
-    async def _book_winner(self, plan: Plan) -> BookOutcome:
+    async def _book_winner(self, plan: Plan, position: int | None = None) -> BookOutcome:
         ranked = ranked_options(plan)
+        if position is not None:  # that option first; the rest stay next in line
+            ranked.sort(key=lambda o: o.position != position)
+            if not ranked or ranked[0].position != position:
+                # Back to voting (the deadline went already, with the slot that was gone).
+                await self._store.reopen_plan(plan.plan_id)
+                return "stale"
         if not ranked:
             await self._store.reopen_plan(plan.plan_id)
             await self._thread(plan, blocks.nobody_in_note(plan))
@@ -249,6 +272,7 @@ class PlanService:
         await self._store.reopen_plan(plan.plan_id, gone=winner.position)
         following = ranked[1] if len(ranked) > 1 else None
         await self._thread(plan, blocks.slot_gone_note(plan, winner, party, following))
+        await self._offer_control(plan, blocks.slot_gone_control(plan, winner, party, following))
         return "gone"
 
     async def _free_slot(self, option: PlanOption, party: int) -> str | None:

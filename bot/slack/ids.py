@@ -362,7 +362,9 @@ PLAN_PHONE = Field("plan_phone", "plan_phone_value")
 PLAN_VOTE_ACTION = "plan_vote"  # value: "<plan id>:<option position>"
 PLAN_CANT_ACTION = "plan_cant"  # value: the plan id
 PLAN_WHO_ACTION = "plan_who"
-PLAN_BOOK_ACTION = "plan_book"
+PLAN_TOOLS_ACTION = "plan_tools"  # brings back the organiser control (ephemeral)
+# Buttons on the organiser control, an ephemeral only the organiser (or an admin) gets.
+PLAN_BOOK_ACTION = "plan_book"  # value: the plan id (its winner), or "<plan id>:<position>"
 PLAN_CLOSE_ACTION = "plan_close"
 PLAN_START_ACTION = "plan_start"  # on search results; value: a product's compositeId
 PLAN_VOTE_PATTERN = re.compile(rf"^{PLAN_VOTE_ACTION}(:\d+)?$")

@@ -58,7 +58,7 @@ def test_a_plan_end_to_end_in_the_browser(
     modal.get_by_label("Your phone").fill("+44 7700 900123")
     modal.get_by_role("button", name="Post the plan").click()
 
-    plan = page.locator("#messages .message", has_text="Team meal")
+    plan = page.locator("#messages .message:not(.ephemeral)", has_text="Team meal")
     expect(plan).to_contain_text("0 in")
     plan.get_by_role("button", name="I'm in").click()
     expect(plan).to_contain_text("1 in: @Alice")
@@ -67,8 +67,14 @@ def test_a_plan_end_to_end_in_the_browser(
     expect(plan).to_contain_text("6 in: @Alice")
     page.screenshot(path=artifacts / "playground-plan.png")
 
-    plan.get_by_role("button", name="Book it").click()
+    expect(plan.get_by_role("button", name="Book it")).to_have_count(0)
+    # Book it is in the organiser control, an ephemeral only Alice (who planned it) sees.
+    tools = page.locator("#messages .message.ephemeral", has_text="Organiser tools")
+    expect(tools).to_contain_text("Only visible to you")
+    tools.get_by_role("button", name="Book it").click()
     expect(plan).to_contain_text("Booked")
+    expect(tools).to_contain_text("see the thread")
+    expect(tools.get_by_role("button", name="Book it")).to_have_count(0)
     expect(page.locator("#console .booking-card", has_text="Alice Example")).to_contain_text(
         "6 people"
     )

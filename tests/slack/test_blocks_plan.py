@@ -1,4 +1,5 @@
-"""The team meal plan's modal, channel message and notes, built directly (pure builders)."""
+"""The team meal plan's modal, channel message, organiser control and notes, built directly
+(pure builders)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from bot.slack import ids
 from bot.slack.blocks.plan import (
     NAMES_SHOWN,
     booked_dm,
+    control_outcome,
+    organiser_control,
     party_refused_note,
     plan_message,
     plan_modal,
+    slot_gone_control,
     slot_gone_note,
     who_is_in,
 )
@@ -62,8 +66,10 @@ def test_each_option_has_its_count_names_and_an_im_in_button() -> None:
     votes = buttons(message, ids.PLAN_VOTE_ACTION)
     assert [b["value"] for b in votes] == [f"{PLAN_ID}:0", f"{PLAN_ID}:1"]
     assert all(ids.PLAN_VOTE_PATTERN.match(b["action_id"]) for b in votes)
-    for action in (ids.PLAN_CANT_ACTION, ids.PLAN_WHO_ACTION, ids.PLAN_BOOK_ACTION):
+    for action in (ids.PLAN_CANT_ACTION, ids.PLAN_WHO_ACTION, ids.PLAN_TOOLS_ACTION):
         assert [b["value"] for b in buttons(message, action)] == [PLAN_ID]
+    # Slack shows a message's buttons to everyone: Book it and Close are in the control.
+    assert buttons(message, ids.PLAN_BOOK_ACTION) == buttons(message, ids.PLAN_CLOSE_ACTION) == []
 
 
 def test_hostile_names_and_note_are_escaped() -> None:
@@ -73,6 +79,12 @@ def test_hostile_names_and_note_are_escaped() -> None:
     assert "&lt;!channel&gt;" in section_text(message)
     gone = slot_gone_note(make_plan(options=(hostile,)), hostile, 4, None)
     assert_no_raw_markup({"text": gone})
+    for control in (
+        slot_gone_control(make_plan(options=(hostile, hostile)), hostile, 4, hostile),
+        organiser_control(make_plan(options=(hostile,), state="booked", booked_position=0)),
+    ):
+        assert_valid_message(control)
+        assert "&lt;!channel&gt;" in section_text(control)
 
 
 def test_a_hundred_voters_collapse_to_counts_within_block_kit_limits() -> None:
@@ -91,14 +103,76 @@ def test_a_hundred_voters_collapse_to_counts_within_block_kit_limits() -> None:
     assert all(f"<@U_V{n:03}>" in section_text(everyone) for n in range(100))
 
 
-def test_book_it_goes_once_booked_and_every_button_once_closed() -> None:
+def test_once_closed_the_message_has_no_buttons() -> None:
     booked = make_plan(state="booked", booked_position=1, booking_id="bk", votes={"U_V1": 1})
     message = plan_message(booked)
-    assert buttons(message, ids.PLAN_BOOK_ACTION) == []
     assert len(buttons(message, ids.PLAN_VOTE_ACTION)) == 2  # joining still counts
+    assert len(buttons(message, ids.PLAN_TOOLS_ACTION)) == 1  # Close stays the organiser's
     assert ":white_check_mark: *Booked*" in section_text(message)
     closed = plan_message(dataclasses.replace(booked, state="closed"))
-    assert buttons(closed, ids.PLAN_VOTE_ACTION) == buttons(closed, ids.PLAN_CANT_ACTION) == []
+    assert buttons(closed, ids.PLAN_VOTE_ACTION) == buttons(closed, ids.PLAN_TOOLS_ACTION) == []
+
+
+def test_the_organiser_control_says_what_book_it_does_and_offers_book_it_and_close() -> None:
+    deadline = dt.datetime(2030, 8, 15, 17, 0, tzinfo=dt.UTC)
+    control = organiser_control(make_plan(deadline=deadline))
+    assert_valid_message(control)
+    text = section_text(control)
+    assert "*Book it* books the option with the most people in" in text
+    assert f"<!date^{int(deadline.timestamp())}^" in text and "Only you can see this" in text
+    [book] = buttons(control, ids.PLAN_BOOK_ACTION)
+    [close] = buttons(control, ids.PLAN_CLOSE_ACTION)
+    assert (book["value"], book["style"], book["text"]["text"]) == (PLAN_ID, "primary", "Book it")
+    assert (close["value"], close["style"], close["text"]["text"]) == (
+        PLAN_ID,
+        "danger",
+        "Close plan",
+    )
+    assert close["confirm"]["confirm"]["text"] == "Close it"
+    assert "voting closes" not in section_text(organiser_control(make_plan()))
+
+
+def test_the_control_follows_the_plans_state() -> None:
+    booked = make_plan(state="booked", booked_position=1, booking_id="bk")
+    control = organiser_control(booked)
+    assert "Booked *Hawksmoor* (Lunch)" in section_text(control) and "see the thread" in (
+        section_text(control)
+    )
+    assert buttons(control, ids.PLAN_BOOK_ACTION) == []
+    assert len(buttons(control, ids.PLAN_CLOSE_ACTION)) == 1  # a booked plan can still close
+    for state, words in (("booking", "Booking the winner"), ("closed", "This plan is closed")):
+        control = organiser_control(make_plan(state=state))
+        assert_valid_message(control)
+        assert words in section_text(control)
+        assert buttons(control, "plan_") == []
+
+
+def test_book_its_outcome_replaces_the_control() -> None:
+    nobody = control_outcome(make_plan(), "nobody")
+    assert "Nobody is in" in section_text(nobody)
+    assert len(buttons(nobody, ids.PLAN_BOOK_ACTION)) == 1  # reopened: try again later
+    gone = control_outcome(make_plan(), "gone")
+    assert "your choice is below" in section_text(gone) and buttons(gone, "plan_") == []
+    stale = control_outcome(make_plan(state="booked", booked_position=0), "busy")
+    assert "Booked *Dishoom*" in section_text(stale)
+    assert buttons(stale, ids.PLAN_BOOK_ACTION) == []
+
+
+def test_a_gone_slot_offers_the_next_option_by_its_number_or_only_close() -> None:
+    plan = make_plan()
+    first, second = plan.options
+    control = slot_gone_control(plan, first, 5, second)
+    assert_valid_message(control)
+    text = section_text(control)
+    assert "*Dishoom* (Dinner)" in text and "can no longer seat 5" in text
+    assert "*Book option 2* books the next option, *Hawksmoor* (Lunch)" in text
+    [book] = buttons(control, ids.PLAN_BOOK_ACTION)
+    assert book["text"]["text"] == "Book option 2" and book["value"] == f"{PLAN_ID}:1"
+    assert ids.parse_plan_value(book["value"], with_position=True) == (PLAN_ID, 1)
+    last = slot_gone_control(plan, second, 5, None)
+    assert "No other option is left" in section_text(last)
+    assert buttons(last, ids.PLAN_BOOK_ACTION) == []
+    assert len(buttons(last, ids.PLAN_CLOSE_ACTION)) == 1
 
 
 def test_a_gone_option_loses_its_button() -> None:
@@ -112,7 +186,7 @@ def test_a_gone_option_loses_its_button() -> None:
 def test_notes_name_the_organiser_and_the_option() -> None:
     plan = make_plan()
     first, second = plan.options
-    assert "Press *Book it* to book the next option, *Hawksmoor*" in slot_gone_note(
+    assert "organiser tools offer the next option, *Hawksmoor*" in slot_gone_note(
         plan, first, 5, second
     )
     assert "cannot seat 9" in party_refused_note(plan, first, 9, 4)

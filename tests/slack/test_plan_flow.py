@@ -1,7 +1,8 @@
 """Team meal plans over the whole app: `/bookable plan`, the modal (venues from the search),
-the channel message and its votes, booking the winner (Book it, or the deadline after a
-restart), a slot gone at booking time, the party size following joins (or refused), and a
-cancel that closes the plan. Signed requests to the real app; Bookable is the sandbox.
+the channel message and its votes, the organiser control (an ephemeral with Book it and
+Close, for the organiser or an admin only), booking the winner (Book it, or the deadline
+after a restart), a slot gone at booking time, the party size following joins (or refused),
+and a cancel that closes the plan. Signed requests to the real app; Bookable is the sandbox.
 
 The message is updated in place a little after the votes (paced per channel), so each step
 waits for the message to show the expected counts: a positive signal, never a sleep.
@@ -157,6 +158,51 @@ async def press(stack: LocalStack, user: str, posted: dict[str, Any], action: st
     assert response.status_code == 200
 
 
+def controls(stack: LocalStack, user: str) -> list[dict[str, Any]]:
+    """The organiser controls `user` can see in #general, oldest first."""
+    return [
+        m
+        for m in stack.fake.messages("C_GENERAL")
+        if m.get("ephemeral_to") == user and m["text"].startswith("Organiser tools")
+    ]
+
+
+async def control(
+    stack: LocalStack, user: str = "U_ALICE", *, words: str = "", seen: int = 0
+) -> dict[str, Any]:
+    """The newest organiser control to `user` saying `words`, once there are more than
+    `seen` of them."""
+
+    def found() -> dict[str, Any] | None:
+        shown = controls(stack, user)
+        newest = shown[-1] if len(shown) > seen else None
+        return newest if newest and words in section_text(newest) else None
+
+    return await stack.fake.wait_for(found, within=WAIT)
+
+
+async def press_in(stack: LocalStack, user: str, message: dict[str, Any], action: str) -> None:
+    """Press `action` in an ephemeral (as `user`: someone else's is a forged click)."""
+    assert stack.driver is not None
+    [button] = buttons(message, action)
+    response = await stack.driver.click(user, message, action, value=button["value"],
+                                        channel_id="C_GENERAL")  # fmt: skip
+    assert response.status_code == 200
+
+
+async def book_it(stack: LocalStack, posted: dict[str, Any]) -> dict[str, Any]:
+    """The organiser presses Book it in the control posted with the plan; the control once
+    it shows the outcome."""
+    posted_control = await control(stack)
+    await press_in(stack, "U_ALICE", posted_control, ids.PLAN_BOOK_ACTION)
+    return await stack.fake.wait_for(
+        lambda: (m := stack.fake.message("C_GENERAL", posted_control["ts"]))
+        and "Booking the winner" not in section_text(m) and not buttons(m, ids.PLAN_BOOK_ACTION)
+        and m,
+        within=WAIT,
+    )  # fmt: skip
+
+
 async def in_thread(stack: LocalStack, posted: dict[str, Any], words: str) -> str:
     def found() -> str | None:
         return next((section_text(m) for m in stack.fake.thread("C_GENERAL", posted["ts"])
@@ -191,10 +237,13 @@ async def test_a_plan_is_posted_with_its_options_and_the_note_escaped(stack: Loc
     assert "&lt;!channel&gt; lunch &amp; more" in text and "<!channel>" not in text
     assert counts(stack, posted) == [0, 0]
     assert len(buttons(posted, ids.PLAN_VOTE_ACTION)) == 2
-    assert [len(buttons(posted, a)) for a in (ids.PLAN_BOOK_ACTION, ids.PLAN_CLOSE_ACTION)] == [
-        1,
-        1,
-    ]
+    assert len(buttons(posted, ids.PLAN_TOOLS_ACTION)) == 1
+    assert buttons(posted, ids.PLAN_BOOK_ACTION) == buttons(posted, ids.PLAN_CLOSE_ACTION) == []
+    # Book it and Close are the organiser's alone: an ephemeral, posted to them with the plan.
+    organiser = await control(stack, "U_ALICE", words="*Book it* books the option")
+    assert len(buttons(organiser, ids.PLAN_BOOK_ACTION)) == 1
+    assert len(buttons(organiser, ids.PLAN_CLOSE_ACTION)) == 1
+    assert controls(stack, "U_BOB") == controls(stack, "U_CAROL") == []
 
 
 async def test_fifty_people_voting_at_once_are_all_counted(stack: LocalStack) -> None:
@@ -231,20 +280,45 @@ async def test_a_second_click_toggles_and_another_option_moves_the_vote(stack: L
 
 async def test_only_the_organiser_or_an_admin_may_book_or_close(stack: LocalStack) -> None:
     posted = await start_plan(stack, [DISHOOM])
+    alices = await control(stack, "U_ALICE")
     await vote(stack, "U_CAROL", posted, 0)
     await wait_for_counts(stack, posted, [1])
-    await press(stack, "U_CAROL", posted, ids.PLAN_BOOK_ACTION)
-    await stack.fake.wait_for(
-        lambda: any(m.get("ephemeral_to") == "U_CAROL" and "Only <@U_ALICE>" in section_text(m)
-                    for m in stack.fake.messages("C_GENERAL")),
-        within=WAIT,
-    )  # fmt: skip
+
+    refused = "Only <@U_ALICE>, who planned this meal, or an admin can book or close it."
+
+    def refusals() -> list[dict[str, Any]]:
+        return [m for m in stack.fake.messages("C_GENERAL")
+                if m.get("ephemeral_to") == "U_CAROL" and refused in section_text(m)]  # fmt: skip
+
+    # Organiser tools, pressed by someone else: a one-liner naming the organiser, no control.
+    await press(stack, "U_CAROL", posted, ids.PLAN_TOOLS_ACTION)
+    await stack.fake.wait_for(lambda: len(refusals()) == 1, within=WAIT)
+    assert controls(stack, "U_CAROL") == []
+    # A forged click on the control's Book it is refused, books nothing, leaves the control.
+    await press_in(stack, "U_CAROL", alices, ids.PLAN_BOOK_ACTION)
+    await stack.fake.wait_for(lambda: len(refusals()) == 2, within=WAIT)
     assert bookings(stack) == []
-    await press(stack, "U_BOB", posted, ids.PLAN_CLOSE_ACTION)  # a workspace admin
+    assert stack.fake.message("C_GENERAL", alices["ts"]) == alices
+
+    await press(stack, "U_BOB", posted, ids.PLAN_TOOLS_ACTION)  # a workspace admin
+    bobs = await control(stack, "U_BOB", words="*Book it* books the option")
+    await press_in(stack, "U_BOB", bobs, ids.PLAN_CLOSE_ACTION)
     await stack.fake.wait_for(
         lambda: "This plan is closed" in section_text(plan_message(stack, posted)), within=WAIT
     )
     assert buttons(plan_message(stack, posted), ids.PLAN_VOTE_ACTION) == []
+    closed = stack.fake.message("C_GENERAL", bobs["ts"])  # replaced in place
+    assert closed is not None and "This plan is closed" in section_text(closed)
+    assert buttons(closed, ids.PLAN_CLOSE_ACTION) == []
+
+    # The organiser's control from before is stale: its Book it says so and books nothing.
+    await press_in(stack, "U_ALICE", alices, ids.PLAN_BOOK_ACTION)
+    await stack.fake.wait_for(
+        lambda: (m := stack.fake.message("C_GENERAL", alices["ts"]))
+        and "This plan is closed" in section_text(m) and not buttons(m, ids.PLAN_BOOK_ACTION),
+        within=WAIT,
+    )  # fmt: skip
+    assert bookings(stack) == []
 
 
 async def test_the_deadline_books_the_winner_after_a_restart(stack: LocalStack) -> None:
@@ -281,18 +355,56 @@ async def test_a_slot_gone_at_booking_time_offers_the_next_option(stack: LocalSt
     while time in await free_times(stack, dishoom, on, 2):  # another partner takes the tables
         assert book_directly(stack, dishoom, on, time, 2).status_code == 201
 
-    await press(stack, "U_ALICE", posted, ids.PLAN_BOOK_ACTION)
+    pressed = await book_it(stack, posted)
+    assert "your choice is below" in section_text(pressed)
     note = await in_thread(stack, posted, "can no longer seat")
     assert "next option, *Dishoom Shoreditch*" in note
+    # The organiser is asked: a fresh control, naming the next option on its button.
+    asked = await control(stack, words="can no longer seat 2", seen=1)
+    assert "*Book option 2* books the next option, *Dishoom Shoreditch*" in section_text(asked)
+    [book] = buttons(asked, ids.PLAN_BOOK_ACTION)
+    assert book["text"]["text"] == "Book option 2"
     await stack.fake.wait_for(
         lambda: "No longer available" in section_text(plan_message(stack, posted)), within=WAIT
     )
     assert [b["firstName"] for b in bookings(stack)] == ["Other"] * len(bookings(stack))
 
-    await press(stack, "U_ALICE", posted, ids.PLAN_BOOK_ACTION)  # the next option
+    await vote(stack, "U_BOB", posted, 1)  # Bob follows: option 2 now has the most people in
+    await wait_for_counts(stack, posted, [1, 2])
+    await press_in(stack, "U_ALICE", asked, ids.PLAN_BOOK_ACTION)
     await in_thread(stack, posted, "Booked *Dishoom Shoreditch*")
     ours = [b for b in bookings(stack) if b["firstName"] == "Alice"]
-    assert [b["partySize"] for b in ours] == [1]
+    assert [b["partySize"] for b in ours] == [2]
+    await stack.fake.wait_for(
+        lambda: (m := stack.fake.message("C_GENERAL", asked["ts"]))
+        and "Booked *Dishoom Shoreditch*" in section_text(m),
+        within=WAIT,
+    )  # fmt: skip
+
+
+async def test_the_next_option_offered_books_that_option_or_nothing(stack: LocalStack) -> None:
+    posted = await start_plan(stack, [DISHOOM, SHOREDITCH])
+    await vote(stack, "U_ALICE", posted, 0)
+    await vote(stack, "U_CAROL", posted, 1)
+    await wait_for_counts(stack, posted, [1, 1])
+    on = next_weekday(WEDNESDAY)
+    dishoom = await _composite(stack, "dishoom covent", "Dishoom Covent Garden")
+    time = (await free_times(stack, dishoom, on, 1))[0]
+    while time in await free_times(stack, dishoom, on, 1):
+        assert book_directly(stack, dishoom, on, time, 1).status_code == 201
+    await book_it(stack, posted)
+    asked = await control(stack, words="Book option 2", seen=1)
+
+    await vote(stack, "U_CAROL", posted, None)  # nobody is in for option 2 now
+    await wait_for_counts(stack, posted, [1, 0])
+    await press_in(stack, "U_ALICE", asked, ids.PLAN_BOOK_ACTION)
+    stale = await stack.fake.wait_for(
+        lambda: (m := stack.fake.message("C_GENERAL", asked["ts"]))
+        and "can't be booked now" in section_text(m) and m,
+        within=WAIT,
+    )  # fmt: skip
+    assert len(buttons(stale, ids.PLAN_BOOK_ACTION)) == 1  # voting goes on: Book it again
+    assert [b["firstName"] for b in bookings(stack)] == ["Other"] * len(bookings(stack))
 
 
 async def test_someone_joining_after_booking_grows_the_table(stack: LocalStack) -> None:
@@ -300,7 +412,7 @@ async def test_someone_joining_after_booking_grows_the_table(stack: LocalStack) 
     await vote(stack, "U_ALICE", posted, 0)
     await vote(stack, "U_BOB", posted, 0)
     await wait_for_counts(stack, posted, [2])
-    await press(stack, "U_ALICE", posted, ids.PLAN_BOOK_ACTION)
+    await book_it(stack, posted)
     await in_thread(stack, posted, "Booked")
     await settled(stack)
 
@@ -320,7 +432,7 @@ async def test_a_join_the_venue_cannot_seat_changes_nothing_and_asks_the_organis
     posted = await start_plan(stack, [CHEFS_TABLE], party=8)
     await asyncio.gather(*(vote(stack, user, posted, 0) for user in people[:8]))
     await wait_for_counts(stack, posted, [8])
-    await press(stack, "U_ALICE", posted, ids.PLAN_BOOK_ACTION)
+    await book_it(stack, posted)
     await in_thread(stack, posted, "Booked")
     await settled(stack)
     [booking] = bookings(stack)
@@ -339,7 +451,7 @@ async def test_cancelling_the_booking_closes_the_plan_and_tells_everyone_in(
     await vote(stack, "U_BOB", posted, 0)
     await vote(stack, "U_CAROL", posted, 0)
     await wait_for_counts(stack, posted, [2])
-    await press(stack, "U_ALICE", posted, ids.PLAN_BOOK_ACTION)
+    await book_it(stack, posted)
     await in_thread(stack, posted, "Booked")
     confirmed = await confirmation(stack, "U_ALICE", "C_GENERAL")
     await settled(stack)
@@ -401,7 +513,7 @@ async def test_the_venue_cancelling_the_booking_closes_the_plan_too(stack: Local
     posted = await start_plan(stack, [DISHOOM])
     await vote(stack, "U_BOB", posted, 0)
     await wait_for_counts(stack, posted, [1])
-    await press(stack, "U_ALICE", posted, ids.PLAN_BOOK_ACTION)
+    await book_it(stack, posted)
     await in_thread(stack, posted, "Booked")
     await settled(stack)
     [booking] = [b for b in stack.sandbox_state()["bookings"] if b["status"] != "cancelled"]

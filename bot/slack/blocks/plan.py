@@ -1,5 +1,6 @@
-"""Team meal plans: the modal that starts one, the channel message people vote on, and the
-notes the plan posts in its thread and in DMs. Pure functions; every untrusted string (venue
+"""Team meal plans: the modal that starts one, the channel message people vote on, the
+organiser control (an ephemeral with Book it and Close), and the notes the plan posts in its
+thread and in DMs. Pure functions; every untrusted string (venue
 and product names from Bookable, the organiser's note) is escaped here.
 
 With many voters the names collapse to a count ("and 90 more"); the Who's in button shows
@@ -37,6 +38,7 @@ from bot.store.records import BookingRecord, Plan, PlanOption
 if TYPE_CHECKING:
     from bot.service.calendar import CalendarLinks
 
+BOOKING_TEXT = "Booking the winner…"
 NAMES_SHOWN = 8  # names per option before they collapse to a count
 NOTE_LIMIT = 500
 MAX_VENUE_OPTIONS = 100  # Slack shows at most 100 options in a select
@@ -68,8 +70,8 @@ def _count(n: int) -> str:
 
 def plan_message(plan: Plan) -> dict[str, Any]:
     """The channel message: each option with its count and names and an I'm in button,
-    then Can't make it, Who's in, and the organiser's Book it and Close (checked when
-    pressed: Slack shows a message's buttons to everyone)."""
+    then Can't make it, Who's in and Organiser tools. Book it and Close live in the
+    organiser control, since Slack shows a message's buttons to everyone."""
     blocks: list[Block] = [section(_heading(plan))]
     if plan.note:
         blocks.append(section(f">{clip_line(plan.note, NOTE_LIMIT)}"))
@@ -117,24 +119,11 @@ def _option_section(plan: Plan, option: PlanOption) -> Any:
 
 
 def _buttons(plan: Plan) -> list[Any]:
-    elements = [
+    return [
         button("Can't make it", ids.PLAN_CANT_ACTION, plan.plan_id),
         button("Who's in?", ids.PLAN_WHO_ACTION, plan.plan_id),
+        button("Organiser tools", ids.PLAN_TOOLS_ACTION, plan.plan_id),
     ]
-    if plan.state == "open":
-        elements.append(button("Book it", ids.PLAN_BOOK_ACTION, plan.plan_id))
-    elements.append(
-        button(
-            "Close",
-            ids.PLAN_CLOSE_ACTION,
-            plan.plan_id,
-            style="danger",
-            confirm=confirm_dialog(
-                "Close this plan?", "Nobody can vote once it is closed.", "Close it", "Keep it"
-            ),
-        )
-    )
-    return elements
 
 
 def _fallback(plan: Plan) -> str:
@@ -165,6 +154,107 @@ def _chunks(names: Sequence[str], limit: int = SECTION_TEXT - 100) -> list[str]:
             current = ""
         current = f"{current}, {name}" if current else name
     return [*chunks, current] if current else chunks
+
+
+# --- the organiser control (ephemeral: only the organiser or an admin gets it) -------------
+
+
+def organiser_control(plan: Plan, *, lead: str = "") -> dict[str, Any]:
+    """What Book it does and when voting closes, with Book it and Close plan while the plan
+    is open; once it has moved on, where it stands (booked plans can still be closed).
+    `lead` (escaped) comes first: what just happened."""
+    lines = [lead] if lead else []
+    elements: list[Any] = []
+    if plan.state == "open":
+        lines.append("*Book it* books the option with the most people in, for everyone in it.")
+        if plan.deadline:
+            lines.append(f"Otherwise I book it when voting closes, {moment(plan.deadline)}.")
+        elements = [
+            button("Book it", ids.PLAN_BOOK_ACTION, plan.plan_id, style="primary"),
+            _close_button(plan),
+        ]
+    elif plan.state == "booking":
+        lines.append(BOOKING_TEXT)
+    elif plan.state == "booked":
+        booked = next((o for o in plan.options if o.position == plan.booked_position), None)
+        what = f" {option_title(booked)}" if booked else ""
+        lines.append(f":white_check_mark: Booked{what}: see the thread.")
+        lines.append("*Close plan* stops votes and keeps the table at its size.")
+        elements = [_close_button(plan)]
+    else:
+        lines.append("This plan is closed.")
+    return _control(plan, lines, elements)
+
+
+def slot_gone_control(
+    plan: Plan, option: PlanOption, party: int, next_option: PlanOption | None
+) -> dict[str, Any]:
+    """The organiser is asked, when the winner's slot is gone: book the next option (named
+    on its button, which books that option and no other), or close the plan."""
+    lines = [f"{option_title(option)} can no longer seat {party}."]
+    if next_option is None:
+        lines.append("No other option is left: close this plan, and start a new one if you like.")
+        return _control(plan, lines, [_close_button(plan)])
+    number = next_option.position + 1
+    lines.append(
+        f"*Book option {number}* books the next option, {option_title(next_option)}, "
+        "for everyone in it."
+    )
+    book = button(
+        f"Book option {number}",
+        ids.PLAN_BOOK_ACTION,
+        ids.plan_vote_value(plan.plan_id, next_option.position),
+        style="primary",
+    )
+    return _control(plan, lines, [book, _close_button(plan)])
+
+
+# What the control says after Book it (`PlanService.book`'s outcome); the rest say nothing
+# more than the plan's state.
+OUTCOME_LEADS = {
+    "nobody": "Nobody is in for any option yet, so nothing was booked.",
+    "failed": "I couldn't book just now: try again.",
+    "stale": "That option can't be booked now: nobody is in for it, or it is gone.",
+    "pending": "Bookable hasn't confirmed the booking yet; I'll post in the thread when it does.",
+}
+
+
+def control_outcome(plan: Plan, outcome: str) -> dict[str, Any]:
+    """The control after Book it, replacing the one pressed. A gone winner leaves only a
+    pointer: the choice that follows is a fresh control (`slot_gone_control`)."""
+    if outcome == "gone":
+        return control_note(plan, "The winner can no longer seat everyone: your choice is below.")
+    return organiser_control(plan, lead=OUTCOME_LEADS.get(outcome, ""))
+
+
+def control_note(plan: Plan, escaped: str) -> dict[str, Any]:
+    """The control with a line and no buttons (e.g. while Book it runs)."""
+    return _control(plan, [escaped], [])
+
+
+def _control(plan: Plan, lines: Sequence[str], elements: Sequence[Any]) -> dict[str, Any]:
+    blocks: list[Block] = [
+        section("\n".join(lines)[:SECTION_TEXT]),
+        context(
+            f"Organiser tools for the team meal planned by {mention(plan.organiser_id)}. "
+            "Only you can see this."
+        ),
+    ]
+    if elements:
+        blocks.append(actions(elements, block_id=f"plan_control_{plan.plan_id[:8]}"))
+    return message(f"Organiser tools: {lines[0]}", blocks)
+
+
+def _close_button(plan: Plan) -> Any:
+    return button(
+        "Close plan",
+        ids.PLAN_CLOSE_ACTION,
+        plan.plan_id,
+        style="danger",
+        confirm=confirm_dialog(
+            "Close this plan?", "Nobody can vote once it is closed.", "Close it", "Keep it"
+        ),
+    )
 
 
 # --- notes in the thread and DMs ---------------------------------------------------------
@@ -209,8 +299,8 @@ def slot_gone_note(
 ) -> str:
     head = f"{mention(plan.organiser_id)}: {option_title(option)} can no longer seat {party}."
     if next_option is None:
-        return f"{head} No other option is left: add a new plan, or Close this one."
-    return f"{head} Press *Book it* to book the next option, {option_title(next_option)}."
+        return f"{head} No other option is left: close this plan, or start a new one."
+    return f"{head} Your organiser tools offer the next option, {option_title(next_option)}."
 
 
 def nobody_in_note(plan: Plan) -> str:
@@ -238,7 +328,7 @@ def cancelled_note(plan: Plan, option: PlanOption | None) -> str:
     )
 
 
-def refusal(plan: Plan, verb: str) -> str:
+def refusal(plan: Plan, verb: str = "book or close") -> str:
     return f"Only {mention(plan.organiser_id)}, who planned this meal, or an admin can {verb} it."
 
 

@@ -1,7 +1,8 @@
 """Team meal plans: `/bookable plan` opens the plan modal (venues from the search), its
-submission posts the plan, and the message's buttons vote, show who's in, book and close.
-Listeners ack, parse and call `PlanService`; Book it and Close are checked here, since
-Slack shows a message's buttons to everyone."""
+submission posts the plan, and the message's buttons vote, show who's in and bring back the
+organiser control, the ephemeral with Book it and Close. Listeners ack, parse and call
+`PlanService`. Who may book or close is checked here for every click: an ephemeral's
+buttons can be forged like any other."""
 
 from __future__ import annotations
 
@@ -177,18 +178,38 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
 
         await shared.hand_off(ack, "who's in", show, respond)
 
+    @app.action(ids.PLAN_TOOLS_ACTION)
+    async def tools(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
+    ) -> None:
+        """Organiser tools: the organiser control again (ephemerals vanish on reload)."""
+
+        async def show() -> None:
+            try:
+                plan, _ = await _managed(body, client, respond)
+                if plan is not None:
+                    await tell(respond, blocks.organiser_control(plan))
+            except Exception as error:
+                await report_failure(error, respond, "organiser tools")
+
+        await shared.hand_off(ack, "plan tools", show, respond)
+
     @app.action(ids.PLAN_BOOK_ACTION)
     async def book(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
     ) -> None:
         async def run() -> None:
             try:
-                plan = await _managed(body, client, respond, "book")
-                if plan is not None and await ctx.plans.book(plan) == "busy":
-                    await tell(
-                        respond,
-                        simple_message("This plan is already booked, being booked or closed."),
-                    )
+                plan, position = await _managed(body, client, respond)
+                if plan is None:
+                    return
+                in_control = _in_control(body)
+                if in_control and plan.state == "open":  # no second press while it books
+                    note = blocks.control_note(plan, blocks.BOOKING_TEXT)
+                    await tell(respond, note, replace=True)
+                outcome = await ctx.plans.book(plan, position)
+                now = await ctx.plans.plan(plan.plan_id, plan.team_id) or plan
+                await tell(respond, blocks.control_outcome(now, outcome), replace=in_control)
             except Exception as error:
                 await report_failure(error, respond, "booking the plan")
 
@@ -200,9 +221,12 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     ) -> None:
         async def run() -> None:
             try:
-                plan = await _managed(body, client, respond, "close")
+                plan, _ = await _managed(body, client, respond)
                 if plan is not None:
                     await ctx.plans.close(plan)
+                    now = await ctx.plans.plan(plan.plan_id, plan.team_id) or plan
+                    control = blocks.organiser_control(now)
+                    await tell(respond, control, replace=_in_control(body))
             except Exception as error:
                 await report_failure(error, respond, "closing the plan")
 
@@ -223,20 +247,28 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         return plan, position
 
     async def _managed(
-        body: dict[str, Any], client: AsyncWebClient, respond: Respond, verb: str
-    ) -> Plan | None:
-        """The plan, if the clicker organised it or is an admin; else they are told why not."""
-        plan, _ = await _plan_of(body)
+        body: dict[str, Any], client: AsyncWebClient, respond: Respond
+    ) -> tuple[Plan | None, int | None]:
+        """The plan (and the option a Book option N names), if the clicker organised it or
+        is an admin; else they are told why not."""
+        value = str((body.get("actions") or [{}])[0].get("value") or "")
+        plan, position = await _plan_of(body, with_position=":" in value)
         if plan is None:
             await tell(respond, simple_message(GONE_TEXT))
-            return None
+            return None, None
         user = user_of(body)
         if user != plan.organiser_id and user not in ctx.settings.admin_user_ids():
             profile = await shared.users.get(user, client)
             if not (profile and profile.is_admin):
-                await tell(respond, simple_message(blocks.refusal(plan, verb)))
-                return None
-        return plan
+                await tell(respond, simple_message(blocks.refusal(plan)))
+                return None, None
+        return plan, position
+
+
+def _in_control(body: dict[str, Any]) -> bool:
+    """Pressed in the organiser control (an ephemeral, replaced in place with the outcome),
+    not in a plan message posted before Book it moved there (never replaced)."""
+    return bool((body.get("container") or {}).get("is_ephemeral"))
 
 
 async def _whisper(client: AsyncWebClient, channel: str, user: str, text: str) -> None:
