@@ -128,7 +128,7 @@ def build_asgi_app(
                 client_for=notifier.client_for,
             )
             ctx.plans = PlanService(
-                ctx.store, ctx.booking, client_for=notifier.client_for,
+                ctx.store, ctx.booking, times=ctx.booking.times, client_for=notifier.client_for,
                 clock=ctx.booking.reminders.now, poll_interval=settings.reminder_poll_interval,
             )  # fmt: skip
             if settings.oauth_mode:
