@@ -7,6 +7,11 @@ the organiser is told. Cancelling the booking closes the plan.
 
 Book it and Close are in the organiser control, an ephemeral posted to the organiser with
 the plan (and again when a winner's slot is gone, offering the next option).
+
+While a plan is open its message shows each option's availability for the people in,
+through `SearchTimes` (feed, else live within its budget and cache), bounded by
+`availability_timeout`: a lookup that can't answer in time leaves "checked when booking",
+never a stalled or failed update.
 """
 
 from __future__ import annotations
@@ -18,22 +23,23 @@ import math
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from slack_sdk.errors import SlackApiError
 
 from bot.bookable.errors import BookableError, BookableProblem, RateLimited, ServerError
-from bot.bookable.models import BookingRequest
+from bot.bookable.models import BookingRequest, Product
 from bot.service.booking import CANCELLED, BookingContext, BookingService
 from bot.service.changes import ChangeRequest
 from bot.service.periodic import Periodic
+from bot.service.times import FreeTime, SearchTimes, SlotCheck
 from bot.slack.blocks import plan as blocks
 from bot.slack.errors import describe, rate_limited, retry_after
 from bot.slack.statuses import DECLINED
-from bot.store.plans import BOOKED, VoteResult
+from bot.store.plans import BOOKED, OPEN, VoteResult
 from bot.store.records import BookingRecord, Plan, PlanOption
 
 if TYPE_CHECKING:
@@ -48,6 +54,7 @@ ClientFor = Callable[[str | None], Awaitable["AsyncWebClient"]]
 Clock = Callable[[], datetime]
 # stale: the option a Book it named has nobody in now, or is gone
 BookOutcome = Literal["booked", "gone", "nobody", "busy", "pending", "failed", "stale"]
+T = TypeVar("T")
 
 LEASE_SECONDS = 120.0
 UPDATE_INTERVAL = 1.0  # at most one update of plan messages per channel per second
@@ -55,6 +62,8 @@ BATCH = 20
 MAX_UPDATE_ATTEMPTS = 3  # a message update that keeps failing waits for the next vote
 POST_ATTEMPTS = 3  # per note or DM, when Slack rate-limits them
 MAX_RATE_LIMIT_WAIT = 30.0  # seconds; a longer Retry-After is capped
+AVAILABILITY_TIMEOUT = 2.0  # seconds an update waits for availability before going without
+MODAL_PARTY = 2  # the party the plan modal shows free times for (nobody has voted yet)
 
 
 @dataclass(frozen=True)
@@ -91,16 +100,20 @@ class PlanService:
         store: Store,
         booking: BookingService,
         *,
+        times: SearchTimes,
         client_for: ClientFor,
         clock: Clock,
         calendar: Calendar | None = None,
         update_interval: float = UPDATE_INTERVAL,
         poll_interval: float = 5.0,
+        availability_timeout: float = AVAILABILITY_TIMEOUT,
     ) -> None:
         """`calendar`: the Add to calendar links in the booked DMs (none without it)."""
         self._store = store
         self._calendar = calendar
         self._booking = booking
+        self._times = times
+        self._availability_timeout = availability_timeout
         self._client_for = client_for
         self._clock = clock
         self._refresher = Refresher(self._render, update_interval)
@@ -152,6 +165,7 @@ class PlanService:
         posted = await client.chat_postMessage(channel=plan.channel_id, **blocks.plan_message(plan))
         await self._store.set_plan_message(plan_id, str(posted["ts"]))
         await self._offer_control(plan, blocks.organiser_control(plan))
+        self.refresh(plan)  # availability follows in place, so posting never waits for it
         log.info("plan %s posted in %s with %d options", plan_id, plan.channel_id, len(options))
         return plan
 
@@ -191,10 +205,72 @@ class PlanService:
         plan = await self._store.get_plan(plan_id)
         if plan is None or plan.message_ts is None:
             return
+        availability = await self._availability(plan)
         client = await self._client_for(plan.team_id)
         await client.chat_update(
-            channel=plan.channel_id, ts=plan.message_ts, **blocks.plan_message(plan)
+            channel=plan.channel_id,
+            ts=plan.message_ts,
+            **blocks.plan_message(plan, availability),
         )
+
+    # --- availability --------------------------------------------------------------------
+
+    async def _availability(self, plan: Plan) -> dict[int, SlotCheck | None] | None:
+        """Each open option's slot for its party (the people in, at least 1); None for an
+        option not known in time. None for the plan once it is no longer open: booked and
+        closed plans show their state, not availability."""
+        if plan.state != OPEN:
+            return None
+        options = [option for option in plan.options if not option.gone]
+        checks = await asyncio.gather(
+            *(
+                self._within(self._check(option, max(1, len(plan.voters(option.position)))))
+                for option in options
+            )
+        )
+        return {option.position: check for option, check in zip(options, checks, strict=True)}
+
+    async def _check(self, option: PlanOption, party: int) -> SlotCheck | None:
+        product = await self._product(option.composite_id)
+        times = (
+            await self._times.product_times(product, on=option.date, party=party)
+            if product is not None
+            else None
+        )
+        return None if times is None else self._times.check_slot(times, at=option.time, party=party)
+
+    async def free_times(
+        self, composite_id: str, on: date, *, party: int = MODAL_PARTY
+    ) -> list[FreeTime] | None:
+        """The plan modal's line under an option: that product's free times on `on`, or
+        None when not known in time (the modal then shows nothing)."""
+
+        async def lookup() -> list[FreeTime] | None:
+            product = await self._product(composite_id)
+            if product is None:
+                return None
+            return await self._times.product_times(product, on=on, party=party)
+
+        return await self._within(lookup())
+
+    async def _product(self, composite_id: str) -> Product | None:
+        venue = await self._booking.venue_for(None, composite_id)
+        products = venue.products if venue is not None else []
+        return next((p for p in products if p.composite_id == composite_id), None)
+
+    async def _within(self, lookup: Coroutine[Any, Any, T | None]) -> T | None:
+        """`lookup`'s answer, or None when it fails or takes longer than the timeout (its
+        Bookable call, shared through the cache, still finishes for the next update)."""
+        try:
+            async with asyncio.timeout(self._availability_timeout):
+                return await lookup
+        except TimeoutError:
+            log.info("availability not known within %ss", self._availability_timeout)
+        except BookableError as error:  # e.g. the venue lookup while Bookable is down
+            log.info("availability not known: %s", error)
+        except Exception:
+            log.exception("availability lookup failed")  # a bug: the message still updates
+        return None
 
     # --- booking the winner --------------------------------------------------------------
 

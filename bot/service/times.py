@@ -9,6 +9,7 @@ Bookable allows 200 calls a minute per client, and its live availability is mean
    `search_times_reserve` calls are left this minute.
 When neither can answer, the venue is `known=False`: results fall back to its meal buttons
 and the modal loads the times live. A 429 is never waited for here and never shown.
+Team meal plans use the same path (`product_times`, `check_slot`) for their options.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from datetime import time as clock_time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from bot.bookable.errors import BookableError, BookableProblem, RateLimited
 from bot.bookable.feed import FeedSlot, feed_days
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PER_VENUE = 5  # time buttons per venue
+NEARBY = 3  # free times offered near a time that is not free
 FEED_TTL = 900.0  # feeds are regenerated every 4 hours; a quarter hour keeps them fresh
 NEXT_FREE_DAYS = 14  # how far a feed is searched for a venue's next free day
 # Statuses that say "not right now" rather than "this product has nothing that day".
@@ -54,6 +56,17 @@ class VenueTimes:
     times: list[FreeTime] = field(default_factory=list)
     known: bool = True  # False: not looked up (budget, Bookable trouble): times load in the modal
     next_free: date | None = None  # only when cheap to know (a feed)
+
+
+@dataclass(frozen=True)
+class SlotCheck:
+    """Whether one time is free for a party: `free` (book now), `enquiry` (a request the
+    venue confirms) or `taken`, with the free times nearest to it then."""
+
+    time: str  # HH:MM, venue time
+    party: int
+    status: Literal["free", "enquiry", "taken"]
+    nearby: tuple[FreeTime, ...] = ()
 
 
 class BudgetSpent(Exception):
@@ -149,6 +162,24 @@ class SearchTimes:
             return VenueTimes(venue, sorted(chosen, key=lambda t: t.time))
         next_days = [day for _, day in answers if day is not None]
         return VenueTimes(venue, [], next_free=min(next_days) if next_days else None)
+
+    async def product_times(
+        self, product: Product, *, on: date, party: int
+    ) -> list[FreeTime] | None:
+        """One product's free times on `on` for `party` (feed, else live within the budget
+        and cache), or None when that is not known now."""
+        answer = await self._product_times(product, on, party)
+        return None if answer is None else answer[0]
+
+    def check_slot(self, times: list[FreeTime], *, at: str, party: int) -> SlotCheck:
+        """`at` among a day's free `times` for `party`; when it's not there, the free times
+        within the window of it, nearest first (then shown in order)."""
+        wanted = at[:5]
+        exact = next((t for t in times if t.time == wanted), None)
+        if exact is not None:
+            return SlotCheck(wanted, party, "enquiry" if exact.enquiry else "free")
+        near = [t for t in self._near(times, wanted) if t.time != wanted][:NEARBY]
+        return SlotCheck(wanted, party, "taken", tuple(sorted(near, key=lambda t: t.time)))
 
     def _near(self, slots: list[FreeTime], around: str | None) -> list[FreeTime]:
         """Slots within the window of `around`, nearest first (all of them, in order,

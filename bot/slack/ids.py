@@ -372,7 +372,8 @@ PLAN_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 
 
 def plan_option_block(kind: str, position: int) -> str:
-    """`kind` is "venue", "date" or "time"; positions count from 0."""
+    """`kind` is "venue", "date", "time" or "times" (the modal's free-times line);
+    positions count from 0."""
     return f"plan_{kind}_{position}"
 
 

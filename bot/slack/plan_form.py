@@ -29,6 +29,38 @@ def _element(values: dict[str, Any], block_id: str, action_id: str) -> dict[str,
     return found if isinstance(found, dict) else {}
 
 
+@dataclass(frozen=True)
+class ChosenVenue:
+    """An option whose venue and date are chosen (the modal shows its free times)."""
+
+    position: int
+    composite_id: str
+    date: date
+
+
+def chosen_so_far(values: dict[str, Any]) -> list[ChosenVenue]:
+    """From the open modal's state.values: each option with a venue and a valid date."""
+    chosen: list[ChosenVenue] = []
+    for position in range(ids.PLAN_OPTIONS):
+        venue = _venue(values, position)
+        raw_date = _element(
+            values, ids.plan_option_block("date", position), ids.PLAN_DATE_ACTION
+        ).get("selected_date")
+        try:
+            on = date.fromisoformat(str(raw_date))
+        except ValueError:
+            continue
+        if venue and len(venue) <= COMPOSITE_MAX:
+            chosen.append(ChosenVenue(position, venue, on))
+    return chosen
+
+
+def _venue(values: dict[str, Any], position: int) -> str:
+    block = ids.plan_option_block("venue", position)
+    chosen = _element(values, block, ids.PLAN_VENUE_ACTION).get("selected_option")
+    return str(chosen.get("value") or "") if isinstance(chosen, dict) else ""
+
+
 def read_plan(
     values: dict[str, Any], *, today: date, now: datetime
 ) -> tuple[PlanInput | None, dict[str, str]]:
@@ -38,8 +70,7 @@ def read_plan(
     options: list[OptionDraft] = []
     for position in range(ids.PLAN_OPTIONS):
         blocks = {kind: ids.plan_option_block(kind, position) for kind in ("venue", "date", "time")}
-        chosen = _element(values, blocks["venue"], ids.PLAN_VENUE_ACTION).get("selected_option")
-        venue = str((chosen or {}).get("value") or "") if isinstance(chosen, dict) else ""
+        venue = _venue(values, position)
         raw_date = _element(values, blocks["date"], ids.PLAN_DATE_ACTION).get("selected_date")
         raw_time = _element(values, blocks["time"], ids.PLAN_TIME_ACTION).get("selected_time")
         if not venue and not raw_date and not raw_time and position > 0:

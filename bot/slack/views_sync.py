@@ -9,8 +9,10 @@ What this remembers is per process and safe to miss. With several `serve` proces
 steps of one modal may land on different processes; Slack's hash then does the ordering:
 a refresh updates with the hash of the payload it answers, and a `hash_conflict` with no
 newer hash of our own means another process (or the submit) changed the view since, so its
-content stays. Both memories are bounded LRU caches: a burst of other modals evicts the
-least recently used views, never the one being refreshed now.
+content stays. A payload sent before our last update carries a hash that update replaced:
+`saw` ignores such a hash, so it can't hide the newer one. The memories are bounded LRU
+caches: a burst of other modals evicts the least recently used views, never the one being
+refreshed now.
 """
 
 from __future__ import annotations
@@ -27,18 +29,24 @@ from bot.slack.errors import HASH_CONFLICT, VIEW_GONE, error_code
 
 log = logging.getLogger(__name__)
 MAX_TRACKED = 5000
+MAX_REPLACED = 8  # hashes remembered per view as replaced by our own updates
 
 
 class ViewSync:
     def __init__(self) -> None:
         self._hashes: LRUCache[str, str] = LRUCache(MAX_TRACKED)
         self._latest: LRUCache[str, int] = LRUCache(MAX_TRACKED)
+        self._replaced: LRUCache[str, tuple[str, ...]] = LRUCache(MAX_TRACKED)
         self._counter = itertools.count(1)
 
     def saw(self, view: dict[str, Any]) -> None:
         """Record the hash of a view Slack just showed us (payload or API answer)."""
         view_id, view_hash = view.get("id"), view.get("hash")
-        if isinstance(view_id, str) and isinstance(view_hash, str):
+        if (
+            isinstance(view_id, str)
+            and isinstance(view_hash, str)
+            and view_hash not in self._replaced.get(view_id, ())  # not older than ours
+        ):
             self._hashes[view_id] = view_hash
 
     def begin(self, view_id: str) -> int:
@@ -82,6 +90,10 @@ class ViewSync:
                     log.info("view %s changed meanwhile; leaving the newer content", view_id)
                     return False
                 raise
+            replaced = attempt_hash or self._hashes.get(view_id)
+            if replaced:
+                kept = (*self._replaced.get(view_id, ()), replaced)
+                self._replaced[view_id] = kept[-MAX_REPLACED:]
             self.saw(response.get("view") or {})
             return True
         return False

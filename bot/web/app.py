@@ -128,7 +128,8 @@ def build_asgi_app(
                 client_for=notifier.client_for,
             )
             ctx.plans = PlanService(
-                ctx.store, ctx.booking, client_for=notifier.client_for, calendar=ctx.calendar,
+                ctx.store, ctx.booking, times=ctx.booking.times, client_for=notifier.client_for,
+                calendar=ctx.calendar,
                 clock=ctx.booking.reminders.now, poll_interval=settings.reminder_poll_interval,
             )  # fmt: skip
             if settings.oauth_mode:

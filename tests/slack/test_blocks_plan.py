@@ -1,18 +1,23 @@
 """The team meal plan's modal, channel message, organiser control and notes, built directly
-(pure builders)."""
+(pure builders): with each option's availability in the message and free times under the
+modal's options."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import json
+import re
 
 from bot.service.calendar import CalendarLinks
+from bot.service.times import FreeTime, SlotCheck
 from bot.slack import ids
 from bot.slack.blocks.plan import (
+    MODAL_TIMES_SHOWN,
     NAMES_SHOWN,
     booked_dm,
     control_outcome,
+    modal_times_line,
     organiser_control,
     party_refused_note,
     plan_message,
@@ -20,6 +25,7 @@ from bot.slack.blocks.plan import (
     slot_gone_control,
     slot_gone_note,
     who_is_in,
+    with_free_times,
 )
 from bot.slack.blocks.search import search_results
 from bot.slack.ids import PageRef
@@ -98,9 +104,71 @@ def test_a_hundred_voters_collapse_to_counts_within_block_kit_limits() -> None:
     assert_valid_message(message)
     text = section_text(message)
     assert text.count("*25 in*") == 4 and text.count(f"and {25 - NAMES_SHOWN} more") == 4
+    nearby = tuple(free(f"2{n}:00", enquiry=True) for n in range(3))
+    checked = plan_message(plan, {n: SlotCheck("19:00", 25, "taken", nearby) for n in range(4)})
+    assert_valid_message(checked)
+    assert section_text(checked).count("is not free for 25") == 4
+    assert len(json.dumps(checked["blocks"])) < 12_000  # Slack refuses near 13k in total
     everyone = who_is_in(plan)
     assert_valid_message(everyone)
     assert all(f"<@U_V{n:03}>" in section_text(everyone) for n in range(100))
+
+
+def free(time: str, *, enquiry: bool = False) -> FreeTime:
+    return FreeTime("29|CO|a|b", "Dinner", time, enquiry)
+
+
+def option_texts(message: dict) -> list[str]:
+    """Each option's section text ("1. *Dishoom* …"), in order."""
+    texts = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    return [t for t in texts if re.match(r"\d\. ", t)]
+
+
+def test_each_option_says_whether_its_time_is_free_for_the_people_in() -> None:
+    plan = make_plan(
+        options=(*make_plan().options, *(
+            PlanOption(n, f"29|CO|{n}|x", "Venue", "Dinner", dt.date(2030, 8, 16), "19:00")
+            for n in (2, 3, 4)
+        )),
+    )  # fmt: skip
+    availability = {
+        0: SlotCheck("19:00", 6, "free"),
+        1: SlotCheck("12:30", 1, "enquiry"),
+        2: SlotCheck("19:00", 9, "taken", (free("19:30"), free("20:00", enquiry=True))),
+        3: SlotCheck("19:00", 9, "taken"),
+        4: None,
+    }
+    message = plan_message(plan, availability)
+    assert_valid_message(message)
+    first, second, third, fourth, fifth = option_texts(message)
+    assert ":large_green_circle: Free for 6 at 19:00" in first
+    assert "12:30 for 1 on request (the venue confirms)" in second
+    assert "19:00 is not free for 9 — free nearby: 19:30, 20:00 (on request)" in third
+    assert "19:00 is not free for 9, nor any time near it" in fourth
+    assert "Availability is checked when booking" in fifth
+    # Under the title, above the count.
+    assert first.index("Dishoom") < first.index("Free for 6") < first.index("*0 in*")
+
+
+def test_no_availability_line_before_a_lookup_or_once_booked_closed_or_gone() -> None:
+    checks = {0: SlotCheck("19:00", 2, "free"), 1: SlotCheck("12:30", 2, "free")}
+    assert "Free for" not in section_text(plan_message(make_plan()))
+    assert "checked when booking" not in section_text(plan_message(make_plan()))
+    booked = make_plan(state="booked", booked_position=0, booking_id="bk", votes={"U_V1": 0})
+    for plan in (booked, dataclasses.replace(booked, state="closed")):
+        assert "Free for" not in section_text(plan_message(plan, checks))
+    plan = make_plan()
+    gone = make_plan(options=(dataclasses.replace(plan.options[0], gone=True), plan.options[1]))
+    taken, left = option_texts(plan_message(gone, checks))
+    assert "No longer available" in taken and "Free for" not in taken
+    assert "Free for 2 at 12:30" in left
+
+
+def test_availability_times_from_bookable_are_escaped() -> None:
+    hostile = SlotCheck("<!ch>", 3, "taken", (free("<@U1>"), free("&<>")))
+    message = plan_message(make_plan(), {0: hostile, 1: SlotCheck("<!channel>", 3, "free")})
+    assert_valid_message(message)
+    assert "&lt;" in section_text(message)
 
 
 def test_once_closed_the_message_has_no_buttons() -> None:
@@ -246,3 +314,53 @@ def test_search_results_offer_plan_with_the_channel_per_venue() -> None:
     for forged in ("", "nope", '{"a": 1}', "[1, 2]", json.dumps(["x" * 151]), None):
         assert chosen_venues(forged) == []
     assert len(chosen_venues(json.dumps([f"p{n}" for n in range(9)]))) == ids.PLAN_OPTIONS
+
+
+def _blocks_by_id(view: dict) -> dict[str, dict]:
+    return {b["block_id"]: b for b in view["blocks"] if "block_id" in b}
+
+
+def test_choosing_an_options_venue_or_date_is_sent_to_the_app() -> None:
+    view = plan_modal("C_GENERAL", today=dt.date(2030, 8, 1))
+    found = _blocks_by_id(view)
+    for position in range(ids.PLAN_OPTIONS):
+        for kind, dispatches in (("venue", True), ("date", True), ("time", False)):
+            block = found[ids.plan_option_block(kind, position)]
+            assert bool(block.get("dispatch_action")) is dispatches
+
+
+def test_free_times_go_under_each_options_date_and_replace_the_last_ones() -> None:
+    view = {**plan_modal("C_GENERAL", today=dt.date(2030, 8, 1)), "id": "V1", "hash": "h1",
+            "state": {"values": {}}, "team_id": "T1"}  # fmt: skip
+    on = dt.date(2030, 8, 16)
+    shown = with_free_times(view, {0: modal_times_line(on, [free("19:00")], 2), 2: "x"})
+    assert_valid_view(shown)
+    assert set(shown) == {"type", "callback_id", "title", "submit", "close",
+                          "private_metadata", "blocks"}  # fmt: skip
+    order = [b.get("block_id") for b in shown["blocks"]]
+    assert order.index("plan_times_0") == order.index("plan_date_0") + 1
+    assert order.index("plan_times_2") == order.index("plan_date_2") + 1
+    line = _blocks_by_id(shown)["plan_times_0"]["elements"][0]["text"]
+    assert line == ":large_green_circle: Free for 2 on Fri 16 Aug 2030: 19:00"
+    # Choosing again: the same blocks, one line per option, the others gone.
+    again = with_free_times({**view, "blocks": shown["blocks"]}, {0: "y"})
+    assert [b.get("block_id") for b in again["blocks"]] == [b for b in order if b != "plan_times_2"]
+    assert _blocks_by_id(again)["plan_times_0"]["elements"][0]["text"] == "y"
+    assert with_free_times(view, {})["blocks"] == view["blocks"]
+
+
+def test_the_modal_line_says_what_is_free_on_request_or_nothing() -> None:
+    on = dt.date(2030, 8, 16)
+    assert modal_times_line(on, [], 2) == ":red_circle: Nothing free for 2 on Fri 16 Aug 2030."
+    both = modal_times_line(on, [free("20:00"), free("19:00"), free("21:00", enquiry=True)], 2)
+    assert both == (
+        ":large_green_circle: Free for 2 on Fri 16 Aug 2030: 19:00, 20:00; "
+        "on request (the venue confirms): 21:00"
+    )
+    asked = modal_times_line(on, [free("21:00", enquiry=True)], 2)
+    assert asked.startswith(":large_yellow_circle: On request for 2") and "21:00" in asked
+    many = [free(f"{h:02}:{m:02}") for h in range(10, 22) for m in (0, 30)]
+    line = modal_times_line(on, many, 2)
+    assert f"and {len(many) - MODAL_TIMES_SHOWN} more" in line
+    hostile = modal_times_line(on, [free("<!channel>"), free("<@U1>")], 2)
+    assert_no_raw_markup({"text": hostile})

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.service.plans import OptionDraft
 from bot.slack import ids
-from bot.slack.plan_form import read_plan
+from bot.slack.plan_form import ChosenVenue, chosen_so_far, read_plan
 
 TODAY = dt.date(2030, 8, 1)
 NOW = dt.datetime(2030, 8, 1, 9, 0, tzinfo=dt.UTC)
@@ -76,3 +76,15 @@ def test_a_deadline_in_the_past_is_refused() -> None:
     assert read_plan(values, today=TODAY, now=NOW)[1] == {
         ids.PLAN_DEADLINE.block_id: "Voting must close in the future."
     }
+
+
+def test_options_with_a_venue_and_a_date_are_the_ones_to_show_times_for() -> None:
+    values = {
+        **option(0),
+        **option(1, venue=None),  # no venue yet
+        **option(2, on=None),  # no date yet
+        **option(3, venue="x" * 151, on="2030-08-03"),  # not one of ours
+    }
+    assert chosen_so_far(values) == [ChosenVenue(0, "29|CO|a|b", dt.date(2030, 8, 2))]
+    assert chosen_so_far({**option(1, on="not a date")}) == []
+    assert chosen_so_far({}) == []

@@ -56,6 +56,23 @@ async def test_a_stale_hash_is_retried_with_the_latest_known(
     assert _text(fake, opened["id"]) == "three"
 
 
+async def test_a_payload_older_than_our_update_does_not_hide_its_hash(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    """Two quick choices: the second action's payload was sent before the first one's
+    update landed, so it carries the hash that update replaced."""
+    sync = ViewSync()
+    opened = await _open(fake, client)
+    sync.saw(opened)
+    assert await sync.update(client, opened["id"], modal("first"), view_hash=opened["hash"])
+    sync.saw(opened)  # the second action's payload, handled after the first update
+    ticket = sync.begin(opened["id"])
+    assert await sync.update(
+        client, opened["id"], modal("second"), view_hash=opened["hash"], ticket=ticket
+    )
+    assert _text(fake, opened["id"]) == "second"
+
+
 async def test_an_unknown_newer_hash_is_left_alone(fake: FakeSlack, client: AsyncWebClient) -> None:
     sync = ViewSync()
     opened = await _open(fake, client)

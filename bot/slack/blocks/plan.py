@@ -4,17 +4,20 @@ thread and in DMs. Pure functions; every untrusted string (venue
 and product names from Bookable, the organiser's note) is escaped here.
 
 With many voters the names collapse to a count ("and 90 more"); the Who's in button shows
-everyone, so the message stays well within Block Kit's limits.
+everyone, so the message stays well within Block Kit's limits. While the plan is open each
+option says whether its time is free for the people in (`SlotCheck`, looked up by
+`PlanService`); the modal says which times an option's venue has free that day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import Block
 
+from bot.service.times import FreeTime, SlotCheck
 from bot.slack import ids
 from bot.slack.blocks.booking import calendar_line
 from bot.slack.blocks.common import (
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
 
 BOOKING_TEXT = "Booking the winner…"
 NAMES_SHOWN = 8  # names per option before they collapse to a count
+MODAL_TIMES_SHOWN = 16  # free times listed under a modal option before "and N more"
 NOTE_LIMIT = 500
 MAX_VENUE_OPTIONS = 100  # Slack shows at most 100 options in a select
 
@@ -68,15 +72,20 @@ def _count(n: int) -> str:
     return f"*{n} in*"
 
 
-def plan_message(plan: Plan) -> dict[str, Any]:
+Availability = Mapping[int, SlotCheck | None]  # by option position; None: not known now
+
+
+def plan_message(plan: Plan, availability: Availability | None = None) -> dict[str, Any]:
     """The channel message: each option with its count and names and an I'm in button,
     then Can't make it, Who's in and Organiser tools. Book it and Close live in the
-    organiser control, since Slack shows a message's buttons to everyone."""
+    organiser control, since Slack shows a message's buttons to everyone. `availability`
+    (an open plan's, by position) adds a line per option; without it (not looked up yet,
+    or the plan is booked or closed) there is none."""
     blocks: list[Block] = [section(_heading(plan))]
     if plan.note:
         blocks.append(section(f">{clip_line(plan.note, NOTE_LIMIT)}"))
     for option in plan.options:
-        blocks += [divider(), _option_section(plan, option)]
+        blocks += [divider(), _option_section(plan, option, availability)]
     blocks.append(divider())
     blocks.append(context(f"Can't make it: *{len(plan.cannot())}*"))
     if plan.state != "closed":
@@ -99,13 +108,15 @@ def _heading(plan: Plan) -> str:
     )
 
 
-def _option_section(plan: Plan, option: PlanOption) -> Any:
+def _option_section(plan: Plan, option: PlanOption, availability: Availability | None) -> Any:
     voters = plan.voters(option.position)
     lines = [f"{option.position + 1}. {option_title(option)}"]
     if plan.booked_position == option.position and plan.state == "booked":
         lines.append(":white_check_mark: *Booked* for everyone who is in.")
     elif option.gone:
         lines.append("_No longer available for this group._")
+    elif availability is not None and plan.state == "open":
+        lines.append(availability_line(availability.get(option.position)))
     lines.append(f"{_count(len(voters))}: {names_line(voters)}")
     accessory = None
     if plan.state != "closed" and not option.gone:
@@ -116,6 +127,26 @@ def _option_section(plan: Plan, option: PlanOption) -> Any:
             style="primary",
         )
     return section("\n".join(lines)[:SECTION_TEXT], accessory=accessory)
+
+
+def availability_line(check: SlotCheck | None) -> str:
+    """ ":large_green_circle: Free for 6 at 19:00", or why not and what is free near it."""
+    if check is None:
+        return "_Availability is checked when booking._"
+    at, party = clip_line(check.time, 5), check.party
+    if check.status == "free":
+        return f":large_green_circle: Free for {party} at {at}"
+    if check.status == "enquiry":
+        return f":large_yellow_circle: {at} for {party} on request (the venue confirms)"
+    if not check.nearby:
+        return f":red_circle: {at} is not free for {party}, nor any time near it"
+    nearby = ", ".join(_time_label(t) for t in check.nearby)
+    return f":red_circle: {at} is not free for {party} — free nearby: {nearby}"
+
+
+def _time_label(free: FreeTime) -> str:
+    time = clip_line(free.time, 5)
+    return f"{time} (on request)" if free.enquiry else time
 
 
 def _buttons(plan: Plan) -> list[Any]:
@@ -409,10 +440,12 @@ def _option_inputs(
     }
     if chosen is not None:
         venue["initial_option"] = venue_option(*chosen)
+    # Choosing a venue or a date sends block_actions, so the modal can show free times.
     return [
         {
             "type": "input",
             "block_id": ids.plan_option_block("venue", position),
+            "dispatch_action": True,
             "optional": optional,
             "label": plain(f"Option {number}: venue", 50).to_dict(),
             "element": venue,
@@ -420,6 +453,7 @@ def _option_inputs(
         {
             "type": "input",
             "block_id": ids.plan_option_block("date", position),
+            "dispatch_action": True,
             "optional": optional,
             "label": plain(f"Option {number}: date", 50).to_dict(),
             "element": {
@@ -440,6 +474,47 @@ def _option_inputs(
             },
         },
     ]
+
+
+def modal_times_line(on: date, times: Sequence[FreeTime], party: int) -> str:
+    """The line under a modal option: what its venue has free that day for `party`."""
+    day = human_date(on)
+    if not times:
+        return f":red_circle: Nothing free for {party} on {day}."
+    bookable = _listed([t.time for t in times if not t.enquiry])
+    on_request = _listed([t.time for t in times if t.enquiry])
+    if not bookable:
+        return (
+            f":large_yellow_circle: On request for {party} on {day} (the venue confirms): "
+            f"{on_request}"
+        )
+    line = f":large_green_circle: Free for {party} on {day}: {bookable}"
+    return f"{line}; on request (the venue confirms): {on_request}" if on_request else line
+
+
+def _listed(raw_times: Sequence[str]) -> str:
+    ordered = sorted(dict.fromkeys(clip_line(t, 5) for t in raw_times))
+    rest = len(ordered) - MODAL_TIMES_SHOWN
+    shown = ", ".join(ordered[:MODAL_TIMES_SHOWN])
+    return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+def with_free_times(view: dict[str, Any], lines: Mapping[int, str]) -> dict[str, Any]:
+    """`view` (the open plan modal, as Slack sent it) for `views.update`: the same blocks,
+    so Slack keeps what was entered, with `lines` (escaped, by option position) as a
+    context block under each option's date and no line for the other options."""
+    line_ids = {ids.plan_option_block("times", position) for position in range(ids.PLAN_OPTIONS)}
+    blocks: list[dict[str, Any]] = []
+    for block in view.get("blocks") or []:
+        if block.get("block_id") in line_ids:
+            continue
+        blocks.append(block)
+        for position, line in lines.items():
+            if block.get("block_id") == ids.plan_option_block("date", position):
+                block_id = ids.plan_option_block("times", position)
+                blocks.append(context(line, block_id=block_id).to_dict())
+    kept = ("type", "callback_id", "title", "submit", "close", "private_metadata")
+    return {**{key: view[key] for key in kept if view.get(key) is not None}, "blocks": blocks}
 
 
 def venue_option(composite_id: str, raw_label: str) -> dict[str, Any]:

@@ -1,11 +1,13 @@
-"""Team meal plans: `/bookable plan` opens the plan modal (venues from the search), its
-submission posts the plan, and the message's buttons vote, show who's in and bring back the
-organiser control, the ephemeral with Book it and Close. Listeners ack, parse and call
-`PlanService`. Who may book or close is checked here for every click: an ephemeral's
-buttons can be forged like any other."""
+"""Team meal plans: `/bookable plan` opens the plan modal (venues from the search; choosing
+an option's venue or date shows its free times there), its submission posts the plan, and
+the message's buttons vote, show who's in and bring back the organiser control, the
+ephemeral with Book it and Close. Listeners ack, parse and call `PlanService`. Who may book
+or close is checked here for every click: an ephemeral's buttons can be forged like any
+other."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -15,7 +17,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import AppContext
-from bot.service.plans import PlanDraft, UnknownVenue
+from bot.service.plans import MODAL_PARTY, PlanDraft, UnknownVenue
 from bot.slack import ids
 from bot.slack.blocks import plan as blocks
 from bot.slack.blocks.common import simple_message
@@ -31,7 +33,7 @@ from bot.slack.listeners.shared import (
     tell,
     user_of,
 )
-from bot.slack.plan_form import read_plan
+from bot.slack.plan_form import ChosenVenue, chosen_so_far, read_plan
 from bot.slack.users import today_in
 from bot.store.records import Plan
 
@@ -45,16 +47,44 @@ async def open_plan_modal(
 ) -> None:  # fmt: skip
     """The plan modal, with the organiser's phone from their profile when it reads as one."""
     profile = await shared.users.get(user_id, client)
+    today = today_in(profile.tz if profile else None)
     view = blocks.plan_modal(
         channel_id,
-        today=today_in(profile.tz if profile else None),
+        today=today,
         phone=profile_phone(profile.phone) if profile else "",
         chosen=chosen,
     )
     try:
-        await client.views_open(trigger_id=trigger_id, view=view)
+        opened = await client.views_open(trigger_id=trigger_id, view=view)
     except Exception as error:
         await report_failure(error, respond, "opening the plan form")
+        return
+    if chosen:  # venues from search results, on today's date: their times follow
+        preset = [ChosenVenue(n, composite_id, today) for n, (composite_id, _) in enumerate(chosen)]
+        shown = dict(opened.get("view") or {})
+        shared.followups.submit(
+            "plan free times", lambda: show_times(ctx, shared, client, shown, preset)
+        )
+
+
+async def show_times(
+    ctx: AppContext, shared: Shared, client: AsyncWebClient, view: dict[str, Any],
+    chosen: Sequence[ChosenVenue],
+) -> None:  # fmt: skip
+    """The plan modal with a line of free times under each chosen option (none where not
+    known now). Quick choices race; `ViewSync` lets only the newest write, with the newest
+    hash."""
+    view_id = str(view.get("id") or "")
+    shared.views.saw(view)
+    ticket = shared.views.begin(view_id)
+    found = await asyncio.gather(*(ctx.plans.free_times(c.composite_id, c.date) for c in chosen))
+    lines = {
+        c.position: blocks.modal_times_line(c.date, times, MODAL_PARTY)
+        for c, times in zip(chosen, found, strict=True)
+        if times is not None
+    }
+    shown = blocks.with_free_times(view, lines)
+    await shared.views.update(client, view_id, shown, view_hash=view.get("hash"), ticket=ticket)
 
 
 def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
@@ -76,6 +106,21 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             except Exception:
                 log.exception("plan venue suggestions failed")
         await ack(options=options)
+
+    async def show_free_times(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """A venue or date chosen in the plan modal: each option with both gets a line of
+        its free times that day."""
+        view = body.get("view") or {}
+        if view.get("callback_id") != ids.PLAN_CALLBACK:
+            await ack()
+            return
+        chosen = chosen_so_far((view.get("state") or {}).get("values") or {})
+        await shared.hand_off(
+            ack, "plan free times", lambda: show_times(ctx, shared, client, view, chosen)
+        )
+
+    for action_id in (ids.PLAN_VENUE_ACTION, ids.PLAN_DATE_ACTION):
+        app.action(action_id)(show_free_times)
 
     @app.action(ids.PLAN_START_ACTION)
     async def plan_from_results(
