@@ -103,6 +103,27 @@ async def test_cancel_on_the_home_tab_cancels_and_refreshes_it(stack: LocalStack
     assert booking["status"] == "Cancelled"
 
 
+async def test_a_cancel_bookable_refuses_on_the_home_tab_says_so_there(
+    stack: LocalStack,
+) -> None:
+    await book_through_slack(
+        stack, "U_ALICE", "C_GENERAL", f"search dishoom covent date:{next_weekday(WEDNESDAY)}",
+        "Dishoom Covent Garden",
+    )  # fmt: skip
+    home = await wait_home(stack, "U_ALICE", lambda v: bool(buttons(v, ids.CANCEL_ACTION)))
+    [cancel] = buttons(home, ids.CANCEL_ACTION)
+    stack.sandbox_control("knobs", {"fail_next": {"count": 20, "status": 503}})
+    response = await stack.driver.click("U_ALICE", home["id"], cancel["action_id"])  # type: ignore[union-attr]
+    assert response.status_code == 200
+    # No response_url on a Home tab: the tab itself is republished with the warning.
+    home = await wait_home(stack, "U_ALICE", lambda v: ":warning:" in section_text(v))
+    assert "Bookable" in section_text(home)
+    assert len(buttons(home, ids.CANCEL_ACTION)) == 1  # still booked: Cancel again later
+    stack.sandbox_control("knobs", {"fail_next": {"count": 0}})
+    [booking] = stack.sandbox_state()["bookings"]
+    assert booking["status"] == "Confirmed"
+
+
 def _record(index: int, today: dt.date, team_id: str) -> BookingRecord:
     return BookingRecord(
         booking_id=f"29|CO|{index:032x}",

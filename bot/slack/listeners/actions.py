@@ -112,7 +112,8 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             await _cancel(body, client, respond)
         except Exception as error:
             if home_ref_of(body) is not None:  # a Home tab has no response_url: say it there
-                await _on_home(body, ":warning: " + failure_text(error, "cancelling a booking"))
+                notice = ":warning: " + failure_text(error, "cancelling a booking")
+                await _on_home(body, client, notice)
             else:
                 await report_failure(error, respond, "cancelling a booking")
 
