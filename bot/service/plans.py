@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import time
@@ -169,7 +170,7 @@ class PlanService:
         log.info("plan %s posted in %s with %d options", plan_id, plan.channel_id, len(options))
         return plan
 
-    async def _offer_control(self, plan: Plan, control: dict[str, object]) -> None:
+    async def _offer_control(self, plan: Plan, control: dict[str, Any]) -> None:
         """The organiser control, ephemeral to the organiser. If it can't be posted, the
         message's Organiser tools button brings it back."""
         client = await self._client_for(plan.team_id)
@@ -489,7 +490,7 @@ class PlanService:
             await client.chat_postMessage(channel=str(opened["channel"]["id"]), **content)
 
         for user_id in user_ids:
-            await self._post(plan, lambda u=user_id: dm(u), f"DM to {user_id}")
+            await self._post(plan, functools.partial(dm, user_id), f"DM to {user_id}")
 
     async def _post(self, plan: Plan, call: Callable[[], Awaitable[object]], what: str) -> None:
         """`call` to Slack, waiting out its rate limit (a hundred people in is a burst of
