@@ -46,12 +46,9 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         await shared.hand_off(ack, "search page", lambda: _change_page(body, respond), respond)
 
     async def _change_page(body: dict[str, Any], respond: Respond) -> None:
-        try:
-            ref = PageRef.decode(_action(body).get("value", ""))
-            result = await run_search(ctx.booking, ref)
-            await show_results(ctx, respond, result, ref)
-        except Exception as error:
-            await report_failure(error, respond, "search page")
+        ref = PageRef.decode(_action(body).get("value", ""))
+        result = await run_search(ctx.booking, ref)
+        await show_results(ctx, respond, result, ref)
 
     @app.action(ids.BOOK_PATTERN)
     async def book(
@@ -60,11 +57,7 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         await shared.hand_off(ack, "book", lambda: _open_form(body, client, respond), respond)
 
     async def _open_form(body: dict[str, Any], client: AsyncWebClient, respond: Respond) -> None:
-        try:
-            ref = BookRef.decode(_action(body).get("value", ""))
-        except Exception as error:
-            await report_failure(error, respond, "opening the booking form")
-            return
+        ref = BookRef.decode(_action(body).get("value", ""))
         meta = ModalMeta(
             key=secrets.token_hex(16),  # one key per modal: one booking per modal
             composite_id=ref.composite_id,
@@ -159,13 +152,10 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         )
 
     async def _unsubscribe(body: dict[str, Any], client: AsyncWebClient, respond: Respond) -> None:
-        try:
-            channel = channel_of(body)
-            if channel is None:
-                raise StaleReference("unsubscribe button outside a channel")
-            asker = Asker(team_of(body), channel, user_of(body))
-            value = str(_action(body).get("value") or "")
-            answer = await unsubscribe_one(ctx.store, client, asker, value)
-            await tell(respond, answer, replace=True)
-        except Exception as error:
-            await report_failure(error, respond, "unsubscribing")
+        channel = channel_of(body)
+        if channel is None:
+            raise StaleReference("unsubscribe button outside a channel")
+        asker = Asker(team_of(body), channel, user_of(body))
+        value = str(_action(body).get("value") or "")
+        answer = await unsubscribe_one(ctx.store, client, asker, value)
+        await tell(respond, answer, replace=True)

@@ -37,7 +37,6 @@ from bot.slack.listeners.shared import (
     failure_text,
     log,
     open_modal,
-    report_failure,
     team_of,
     tell,
     user_of,
@@ -98,11 +97,8 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         await shared.hand_off(ack, "change", lambda: _open(body, client, respond), respond)
 
     async def _open(body: dict[str, Any], client: AsyncWebClient, respond: Respond) -> None:
-        try:  # a store read only: the trigger id lasts 3 s, Bookable comes after views.open
-            record = await ctx.booking.get(_booking_id(body))
-        except Exception as error:
-            await report_failure(error, respond, "opening the change form")
-            return
+        # A store read only: the trigger id lasts 3 s, Bookable comes after views.open.
+        record = await ctx.booking.get(_booking_id(body))
         if record is None:
             await tell(respond, simple_message("I don't know this booking any more."))
             return

@@ -27,6 +27,7 @@ from bot.slack.listeners.shared import (
     Respond,
     Shared,
     channel_of,
+    failure_text,
     log,
     report_failure,
     team_of,
@@ -184,11 +185,8 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
                     user,
                     f"Option {unknown.position + 1}: I can't find that venue any more.",
                 )
-            except Exception as error:
-                log.exception("posting a plan failed")
-                await _whisper(
-                    client, channel, user, f"I couldn't post the plan ({type(error).__name__})."
-                )
+            except Exception as error:  # logged with an incident id the person is given
+                await _whisper(client, channel, user, failure_text(error, "posting a plan"))
 
         await shared.hand_off(ack, "plan", post)
 
@@ -205,21 +203,15 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         )
 
     async def _vote(body: dict[str, Any], respond: Respond, *, with_position: bool) -> None:
-        try:
-            plan, position = await _plan_of(body, with_position=with_position)
-            if plan is None or await ctx.plans.vote(plan, user_of(body), position) == "closed":
-                await tell(respond, simple_message(GONE_TEXT))
-        except Exception as error:
-            await report_failure(error, respond, "plan vote")
+        plan, position = await _plan_of(body, with_position=with_position)
+        if plan is None or await ctx.plans.vote(plan, user_of(body), position) == "closed":
+            await tell(respond, simple_message(GONE_TEXT))
 
     @app.action(ids.PLAN_WHO_ACTION)
     async def who(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
         async def show() -> None:
-            try:
-                plan, _ = await _plan_of(body)
-                await tell(respond, blocks.who_is_in(plan) if plan else simple_message(GONE_TEXT))
-            except Exception as error:
-                await report_failure(error, respond, "who's in")
+            plan, _ = await _plan_of(body)
+            await tell(respond, blocks.who_is_in(plan) if plan else simple_message(GONE_TEXT))
 
         await shared.hand_off(ack, "who's in", show, respond)
 
@@ -230,12 +222,9 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         """Organiser tools: the organiser control again (ephemerals vanish on reload)."""
 
         async def show() -> None:
-            try:
-                plan, _ = await _managed(body, client, respond)
-                if plan is not None:
-                    await tell(respond, blocks.organiser_control(plan))
-            except Exception as error:
-                await report_failure(error, respond, "organiser tools")
+            plan, _ = await _managed(body, client, respond)
+            if plan is not None:
+                await tell(respond, blocks.organiser_control(plan))
 
         await shared.hand_off(ack, "plan tools", show, respond)
 
@@ -244,19 +233,15 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
     ) -> None:
         async def run() -> None:
-            try:
-                plan, position = await _managed(body, client, respond)
-                if plan is None:
-                    return
-                in_control = _in_control(body)
-                if in_control and plan.state == "open":  # no second press while it books
-                    note = blocks.control_note(plan, blocks.BOOKING_TEXT)
-                    await tell(respond, note, replace=True)
-                outcome = await ctx.plans.book(plan, position)
-                now = await ctx.plans.plan(plan.plan_id, plan.team_id) or plan
-                await tell(respond, blocks.control_outcome(now, outcome), replace=in_control)
-            except Exception as error:
-                await report_failure(error, respond, "booking the plan")
+            plan, position = await _managed(body, client, respond)
+            if plan is None:
+                return
+            in_control = _in_control(body)
+            if in_control and plan.state == "open":  # no second press while it books
+                await tell(respond, blocks.control_note(plan, blocks.BOOKING_TEXT), replace=True)
+            outcome = await ctx.plans.book(plan, position)
+            now = await ctx.plans.plan(plan.plan_id, plan.team_id) or plan
+            await tell(respond, blocks.control_outcome(now, outcome), replace=in_control)
 
         await shared.hand_off(ack, "plan book", run, respond)
 
@@ -265,15 +250,12 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: Respond
     ) -> None:
         async def run() -> None:
-            try:
-                plan, _ = await _managed(body, client, respond)
-                if plan is not None:
-                    await ctx.plans.close(plan)
-                    now = await ctx.plans.plan(plan.plan_id, plan.team_id) or plan
-                    control = blocks.organiser_control(now)
-                    await tell(respond, control, replace=_in_control(body))
-            except Exception as error:
-                await report_failure(error, respond, "closing the plan")
+            plan, _ = await _managed(body, client, respond)
+            if plan is not None:
+                await ctx.plans.close(plan)
+                now = await ctx.plans.plan(plan.plan_id, plan.team_id) or plan
+                control = blocks.organiser_control(now)
+                await tell(respond, control, replace=_in_control(body))
 
         await shared.hand_off(ack, "plan close", run, respond)
 

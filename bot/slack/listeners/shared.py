@@ -50,11 +50,25 @@ class Shared:
         self, ack: AsyncAck, what: str, job: Job, respond: Respond | None = None
     ) -> None:
         """Ack, with `job` queued as the follow-up; when the queue is full, ack anyway and
-        tell the person through `respond` (when there is one) that we are busy."""
+        tell the person through `respond` (when there is one) that we are busy. With
+        `respond`, a failure of `job` is told to the person there too (`report_failure`),
+        so listeners don't each catch and report."""
+        if respond is not None:
+            job = _reporting(job, respond, what)
         taken = self.followups.submit(what, job)
         await ack()
         if not taken and respond is not None:
             self.followups.notify(what, lambda: tell(respond, simple_message(BUSY_TEXT)))
+
+
+def _reporting(job: Job, respond: Respond, what: str) -> Job:
+    async def run() -> None:
+        try:
+            await job()
+        except Exception as error:
+            await report_failure(error, respond, what)
+
+    return run
 
 
 def failure_text(error: BaseException, what: str) -> str:
