@@ -61,6 +61,9 @@ LEASE_SECONDS = 120.0
 UPDATE_INTERVAL = 1.0  # at most one update of plan messages per channel per second
 BATCH = 20
 MAX_UPDATE_ATTEMPTS = 3  # a message update that keeps failing waits for the next vote
+# Seconds after an update without some option's availability until it is tried again
+# (each once; then the next vote): soon for a slow answer, later for a spent budget.
+RECHECKS = (5.0, 20.0, 60.0)
 POST_ATTEMPTS = 3  # per note or DM, when Slack rate-limits them
 MAX_RATE_LIMIT_WAIT = 30.0  # seconds; a longer Retry-After is capped
 AVAILABILITY_TIMEOUT = 2.0  # seconds an update waits for availability before going without
@@ -117,7 +120,7 @@ class PlanService:
         self._availability_timeout = availability_timeout
         self._client_for = client_for
         self._clock = clock
-        self._refresher = Refresher(self._render, update_interval)
+        self._refresher = Refresher(self._message, self._send, update_interval)
         self._party_locks: dict[str, asyncio.Lock] = {}
         self._periodic = Periodic("plan deadlines", poll_interval, self.run_due)
         booking.after_cancel.append(self.booking_cancelled)
@@ -202,17 +205,21 @@ class PlanService:
         """Update the plan's message soon (coalesced, paced per channel)."""
         self._refresher.request(plan.plan_id, plan.channel_id)
 
-    async def _render(self, plan_id: str) -> None:
+    async def _message(self, plan_id: str) -> PlanUpdate | None:
+        """The plan's message as it should be now (the store, then availability), or None
+        when there is no message to update."""
         plan = await self._store.get_plan(plan_id)
         if plan is None or plan.message_ts is None:
-            return
+            return None
         availability = await self._availability(plan)
+        complete = availability is None or None not in availability.values()
+        return PlanUpdate(plan, blocks.plan_message(plan, availability), complete)
+
+    async def _send(self, update: PlanUpdate) -> None:
+        plan = update.plan
         client = await self._client_for(plan.team_id)
-        await client.chat_update(
-            channel=plan.channel_id,
-            ts=plan.message_ts,
-            **blocks.plan_message(plan, availability),
-        )
+        assert plan.message_ts is not None  # `_message` checked it
+        await client.chat_update(channel=plan.channel_id, ts=plan.message_ts, **update.content)
 
     # --- availability --------------------------------------------------------------------
 
@@ -526,18 +533,36 @@ def ranked_options(plan: Plan) -> list[PlanOption]:
     return sorted(live, key=lambda o: (-counts[o.position], o.position))
 
 
+@dataclass(frozen=True)
+class PlanUpdate:
+    plan: Plan
+    content: dict[str, Any]  # chat.update's text and blocks
+    complete: bool  # False: some option's availability was not known in time
+
+
 class Refresher:
     """Coalesces message updates: a plan asked for while its update runs is updated once
     more afterwards (from the store, so the last update shows the last vote), and each
-    channel gets at most one update per `interval` seconds."""
+    channel gets at most one update per `interval` seconds. The message is built (store
+    read, availability lookup) before the channel's turn, so a slow lookup holds up no
+    other plan. An update that went out without some option's availability is built again
+    later, a few times (`RECHECKS`): the lookup that timed out fills the cache meanwhile."""
 
-    def __init__(self, render: Callable[[str], Awaitable[None]], interval: float) -> None:
-        self._render = render
+    def __init__(
+        self,
+        build: Callable[[str], Awaitable[PlanUpdate | None]],
+        send: Callable[[PlanUpdate], Awaitable[None]],
+        interval: float,
+    ) -> None:
+        self._build = build
+        self._send = send
         self._interval = interval
         self._dirty: set[str] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._channels: dict[str, asyncio.Lock] = {}
         self._last: dict[str, float] = {}
+        self._rechecks: dict[str, int] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
 
     def request(self, plan_id: str, channel_id: str) -> None:
         self._dirty.add(plan_id)
@@ -549,23 +574,46 @@ class Refresher:
         failures = 0
         try:
             while plan_id in self._dirty:
-                async with lock:
-                    wait = self._last.get(channel_id, -math.inf) + self._interval - time.monotonic()
-                    if wait > 0:
-                        await asyncio.sleep(wait)  # pacing, not waiting for an outcome
-                    self._dirty.discard(plan_id)
-                    self._last[channel_id] = time.monotonic()
-                    try:
-                        await self._render(plan_id)
-                    except Exception:
-                        log.exception("plan %s: updating its message failed", plan_id)
-                        failures += 1
-                        if failures < MAX_UPDATE_ATTEMPTS:  # e.g. rate limited: again, paced
-                            self._dirty.add(plan_id)
+                self._dirty.discard(plan_id)  # a vote from now on asks for another round
+                try:
+                    update = await self._build(plan_id)
+                    if update is None:
+                        continue
+                    async with lock:
+                        turn = self._last.get(channel_id, -math.inf) + self._interval
+                        if turn > time.monotonic():
+                            await asyncio.sleep(turn - time.monotonic())  # pacing
+                        self._last[channel_id] = time.monotonic()
+                        await self._send(update)
+                except Exception:
+                    log.exception("plan %s: updating its message failed", plan_id)
+                    failures += 1
+                    if failures < MAX_UPDATE_ATTEMPTS:  # e.g. rate limited: again, paced
+                        self._dirty.add(plan_id)
+                    continue
+                self._recheck_later(plan_id, channel_id, update.complete)
         finally:
             self._tasks.pop(plan_id, None)
 
+    def _recheck_later(self, plan_id: str, channel_id: str, complete: bool) -> None:
+        if complete:
+            self._rechecks.pop(plan_id, None)
+            return
+        done = self._rechecks.get(plan_id, 0)
+        if done >= len(RECHECKS) or plan_id in self._timers:
+            return
+        self._rechecks[plan_id] = done + 1
+
+        def again() -> None:
+            self._timers.pop(plan_id, None)
+            self.request(plan_id, channel_id)
+
+        self._timers[plan_id] = asyncio.get_running_loop().call_later(RECHECKS[done], again)
+
     async def aclose(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
         for task in list(self._tasks.values()):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
