@@ -26,7 +26,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from slack_sdk.errors import SlackApiError
@@ -321,6 +321,9 @@ class PlanService:
         return outcome
 
     async def _book_winner(self, plan: Plan, position: int | None = None) -> BookOutcome:
+        resumed = await self._resume(plan)
+        if resumed is not None:
+            return resumed
         ranked = ranked_options(plan)
         if position is not None:  # that option first; the rest stay next in line
             ranked.sort(key=lambda o: o.position != position)
@@ -359,6 +362,32 @@ class PlanService:
         await self._offer_control(plan, blocks.slot_gone_control(plan, winner, party, following))
         return "gone"
 
+    async def _resume(self, plan: Plan) -> BookOutcome | None:
+        """A booking an earlier pass asked Bookable for without a clear answer: finished
+        now if it was made (its webhook adopted it), else still waited for; None when no
+        option has one (book as usual)."""
+        for option in plan.options:
+            submission = await self._store.get_submission(booking_key(plan, option))
+            if submission is None:
+                continue
+            if submission.state == "done" and submission.booking_id:
+                record = await self._store.get_booking(submission.booking_id)
+                if record is not None:
+                    await self._booked(plan, option, record)
+                    return "booked"
+            if submission.state == "unknown":  # the sweep found no such booking
+                await self._store.reopen_plan(plan.plan_id, gone=option.position)
+                await self._thread(plan, blocks.unconfirmed_note(plan, option))
+                return "failed"
+            await self._retry_later(plan)
+            return "pending"
+        return None
+
+    async def _retry_later(self, plan: Plan) -> None:
+        """Claimed again, as a deadline, once this claim's lease has run out."""
+        at = self._clock() + timedelta(seconds=LEASE_SECONDS)
+        await self._store.retry_plan_at(plan.plan_id, at)
+
     async def _free_slot(self, option: PlanOption, party: int) -> str | None:
         """The slot's type ("book" or "request") if Bookable offers it for `party` now."""
         available = await self._booking.availability(
@@ -382,11 +411,9 @@ class PlanService:
             {**plan.booker, "partySize": party, "date": option.date,
              "time": option.time[:5], "type": slot_type}
         )  # fmt: skip
-        # One key per plan and option: a retried Book it or deadline never books twice.
-        outcome = await self._booking.create(
-            f"plan:{plan.plan_id}:{option.position}", where, request
-        )
-        if outcome.record is None:
+        outcome = await self._booking.create(booking_key(plan, option), where, request)
+        if outcome.record is None:  # no clear answer: asked again once the lease runs out
+            await self._retry_later(plan)
             await self._thread(plan, "Bookable hasn't confirmed the booking yet; I'll post here "
                                "when it does.")  # fmt: skip
             return "pending"
@@ -523,6 +550,12 @@ class PlanService:
     async def stop(self) -> None:
         await self._periodic.stop()
         await self._refresher.aclose()
+
+
+def booking_key(plan: Plan, option: PlanOption) -> str:
+    """One idempotency key per plan and option: a retried Book it, deadline or pass never
+    books twice."""
+    return f"plan:{plan.plan_id}:{option.position}"
 
 
 def ranked_options(plan: Plan) -> list[PlanOption]:

@@ -243,6 +243,18 @@ class PlansMixin(StoreCore):
                 .values(state=OPEN, lease_until=None, deadline=None, updated_at=self._now())
             )
 
+    async def retry_plan_at(self, plan_id: str, at: dt.datetime) -> None:
+        """A plan being booked whose outcome Bookable left unclear is claimed again (as a
+        deadline) at `at`, once its lease has run out: the same idempotency key then finds
+        the booking if it was made, or makes it."""
+        statement = (
+            update(plans)
+            .where(plans.c.plan_id == plan_id, plans.c.state == BOOKING)
+            .values(deadline=to_utc(at), updated_at=self._now())
+        )
+        async with self._write_statement() as connection:
+            await connection.execute(statement)
+
     async def close_plan(self, plan_id: str) -> bool:
         """Closed for good (the organiser closed it, or its booking was cancelled)."""
         statement = (

@@ -24,6 +24,7 @@ from bot.slack.blocks.plan import (
     plan_modal,
     slot_gone_control,
     slot_gone_note,
+    unconfirmed_note,
     who_is_in,
     with_free_times,
 )
@@ -258,6 +259,7 @@ def test_notes_name_the_organiser_and_the_option() -> None:
         plan, first, 5, second
     )
     assert "cannot seat 9" in party_refused_note(plan, first, 9, 4)
+    assert "never confirmed the booking for *Dishoom" in unconfirmed_note(plan, first)
 
 
 def test_the_booked_dm_has_the_reminder_and_calendar_links_only_when_they_exist() -> None:

@@ -20,6 +20,7 @@ import httpx
 
 from bot.devtools.fake_slack.directory import User
 from bot.devtools.stack import LocalStack
+from bot.service.plans import LEASE_SECONDS
 from bot.slack import ids
 
 from .flow import (
@@ -526,3 +527,25 @@ async def test_the_venue_cancelling_the_booking_closes_the_plan_too(stack: Local
     await stack.fake.wait_for(
         lambda: "This plan is closed" in section_text(plan_message(stack, posted)), within=WAIT
     )
+
+
+async def test_a_booking_bookable_left_unclear_is_finished_by_a_later_pass(
+    stack: LocalStack,
+) -> None:
+    """Bookable books the table but answers with garbage: the plan says so, and a later
+    pass (once the booking's lease has run out) finds the booking by the same idempotency
+    key, never booking a second table, and posts it as booked."""
+    deadline = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=1)
+    posted = await start_plan(stack, [DISHOOM], deadline=deadline)
+    await vote(stack, "U_BOB", posted, 0)
+    await wait_for_counts(stack, posted, [1])
+    stack.sandbox_control("knobs", {"lose_next_answer": {"count": 1, "answer": "garbage"}})
+    assert await run_plans(stack, to=deadline.isoformat()) == {"pending": 1}
+    await in_thread(stack, posted, "hasn't confirmed")
+    await confirmation(stack, "U_ALICE", "C_GENERAL")  # the webhook adopted the booking
+
+    assert await run_plans(stack, advance=60) == {}  # still leased
+    assert await run_plans(stack, advance=LEASE_SECONDS) == {"booked": 1}
+    assert "Booked *Dishoom Covent Garden*" in await in_thread(stack, posted, "Booked")
+    await stack.fake.wait_for(lambda: dms(stack, "U_BOB", "You're in"), within=WAIT)
+    assert len(bookings(stack)) == 1

@@ -334,6 +334,14 @@ def slot_gone_note(
     return f"{head} Your organiser tools offer the next option, {option_title(next_option)}."
 
 
+def unconfirmed_note(plan: Plan, option: PlanOption) -> str:
+    return (
+        f"{mention(plan.organiser_id)}: Bookable never confirmed the booking for "
+        f"{option_title(option)}, and it can't be found. Check with the venue before booking "
+        "it again; the other options can still be booked."
+    )
+
+
 def nobody_in_note(plan: Plan) -> str:
     return f"{mention(plan.organiser_id)}: nobody is in for any option yet, so nothing was booked."
 
