@@ -11,6 +11,7 @@ const EMOJI = {
   star: "⭐", heavy_check_mark: "✔️", ghost: "👻", mag: "🔍", link: "🔗",
   email: "📧", phone: "📞", money_with_wings: "💸", wave: "👋", lock: "🔒",
   incoming_envelope: "📨", no_bell: "🔕", envelope: "✉️", speech_balloon: "💬", point_right: "👉",
+  large_green_circle: "🟢", large_yellow_circle: "🟡", red_circle: "🔴", grey_question: "❔",
 };
 const SAFE_URL = /^(https?:|mailto:)/i;
 const PLACEHOLDER = /\uE000(\d+)\uE001/g;
