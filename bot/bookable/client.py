@@ -379,11 +379,12 @@ class BookableClient:
                     refreshed = True
                     continue
                 problem = problem_from_response(response, call.correlation_id)
-                delay = self._delay_for(call, response, problem, retries)
-                if delay is None or not self._may_wait(retries, waited, delay):
+                wait = self._delay_for(call, response, problem, retries)
+                if wait is None or not self._may_wait(retries, waited, wait):
                     if isinstance(problem, RateLimited):
-                        problem.retry_after = delay
+                        problem.retry_after = wait
                     raise problem
+                delay = wait
                 log.info(
                     "%s: HTTP %s %s; retrying in %.2f s (correlation id %s)",
                     call.label,

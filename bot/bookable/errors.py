@@ -60,7 +60,7 @@ class RateLimited(BookableProblem):
 
     def __init__(self, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.retry_after = retry_after
+        self.retry_after: float | None = retry_after
 
 
 class Unauthorized(BookableProblem):

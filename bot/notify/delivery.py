@@ -294,7 +294,7 @@ class StatusDelivery:
         """Tell the booker; returns the status as shown."""
         job = run.job
         run.team_id = record.team_id
-        if await self._store.is_creation_event(job.event_id):
+        if job.event_id is not None and await self._store.is_creation_event(job.event_id):
             # The app posted the confirmation itself when it made the booking: the creation
             # event (whatever its eventType; spec 1.2.0 sends booking.updated) is no news,
             # so it only records the status, without a thread reply.

@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import icalendar
@@ -83,7 +83,7 @@ def venue_address(location: object) -> str | None:
     return text or None
 
 
-def _consume(task: asyncio.Future[object]) -> None:
+def _consume(task: asyncio.Future[Any]) -> None:
     if not task.cancelled():
         task.exception()
 

@@ -113,21 +113,22 @@ class FakeSlack:
         if isinstance(grant, str):
             return self._answer(method, args, 200, {"ok": False, "error": grant}, token=token)
         team = grant.team_id if grant is not None else self.team_id
-        caller = {"token": str(token), "team": team}
         with self._lock:
             fault = self._faults.take(method)
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)
         if fault is not None and fault.fails:
             status, body, headers = fault.answer()
-            return self._answer(method, args, status, body, headers, **caller)
+            return self._answer(method, args, status, body, headers, token=str(token), team=team)
         if self._rate_limited(method, args):
             body = {"ok": False, "error": "ratelimited"}
-            return self._answer(method, args, 429, body, {"Retry-After": "1"}, **caller)
+            return self._answer(
+                method, args, 429, body, {"Retry-After": "1"}, token=str(token), team=team
+            )
         handler = METHODS.get(method)
         if handler is None:
             body = {"ok": False, "error": "unknown_method"}
-            return self._answer(method, args, 200, body, **caller)
+            return self._answer(method, args, 200, body, token=str(token), team=team)
         with self._lock:  # the change and its recorded call become visible together
             views = self._workspace.views
             views.team_id = team or self.team_id  # a view belongs to the caller's workspace
@@ -141,7 +142,7 @@ class FakeSlack:
                     "enterprise_id": grant.enterprise_id,
                     "is_enterprise_install": grant.is_enterprise_install,
                 }
-            return self._answer(method, args, status, body, **caller)
+            return self._answer(method, args, status, body, token=str(token), team=team)
 
     def _grant(self, token: str) -> Grant | str | None:
         """The seed token (None: the fake's own workspace), an issued token's grant, or

@@ -44,9 +44,13 @@ class Stack(Protocol):
     """What the playground needs from `bot.devtools.stack.LocalStack`."""
 
     fake: FakeSlack
-    app_url: str
-    sandbox_url: str
     signing_secret: str
+
+    @property
+    def app_url(self) -> str: ...
+
+    @property
+    def sandbox_url(self) -> str: ...
 
 
 def create_playground_app(

@@ -40,6 +40,8 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
             log.info("home paging refused: %s", error)
             ref = HomeRef()  # an old or forged button: the first page
         team, user = team_of(body), user_of(body)
-        await shared.hand_off(
-            ack, "home tab", lambda: shared.home.publish(team, user, ref, client=client)
-        )
+
+        async def publish() -> None:
+            await shared.home.publish(team, user, ref, client=client)
+
+        await shared.hand_off(ack, "home tab", publish)
