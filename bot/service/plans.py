@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from slack_sdk.errors import SlackApiError
 
 from bot.bookable.errors import BookableError, BookableProblem, RateLimited, ServerError
-from bot.bookable.models import BookingRequest, Product
+from bot.bookable.models import BookingRequest, Product, Venue
 from bot.service.booking import CANCELLED, BookingContext, BookingService
 from bot.service.changes import ChangeRequest
 from bot.service.periodic import Periodic
@@ -131,17 +131,10 @@ class PlanService:
         """Store the plan, post its message, remember where. Raises `UnknownVenue`."""
         options = []
         for position, wanted in enumerate(draft.options):
-            venue = await self._booking.venue_for(None, wanted.composite_id)
-            product = next(
-                (
-                    p
-                    for p in (venue.products if venue else [])
-                    if p.composite_id == wanted.composite_id
-                ),
-                None,
-            )
-            if venue is None or product is None:
+            found = await self._venue_product(wanted.composite_id)
+            if found is None:
                 raise UnknownVenue(position)
+            venue, product = found
             options.append(
                 PlanOption(
                     position=position,
@@ -262,9 +255,28 @@ class PlanService:
         return await self._within(lookup())
 
     async def _product(self, composite_id: str) -> Product | None:
+        found = await self._venue_product(composite_id)
+        return found[1] if found is not None else None
+
+    async def _venue_product(self, composite_id: str) -> tuple[Venue, Product] | None:
         venue = await self._booking.venue_for(None, composite_id)
         products = venue.products if venue is not None else []
-        return next((p for p in products if p.composite_id == composite_id), None)
+        product = next((p for p in products if p.composite_id == composite_id), None)
+        return (venue, product) if venue is not None and product is not None else None
+
+    async def known_products(self, composite_ids: Sequence[str]) -> list[tuple[Venue, Product]]:
+        """The venue and product of each compositeId Bookable still knows, in order (Plan
+        with the channel: the results just shown, so cached); the others are left out."""
+        known = []
+        for composite_id in composite_ids:
+            try:
+                found = await self._venue_product(composite_id)
+            except BookableError as error:
+                log.info("plan: %s not looked up (%s)", composite_id, error)
+                continue  # the organiser picks it again in the modal
+            if found is not None:
+                known.append(found)
+        return known
 
     async def _within(self, lookup: Coroutine[Any, Any, T | None]) -> T | None:
         """`lookup`'s answer, or None when it fails or takes longer than the timeout (its

@@ -129,19 +129,12 @@ def register(app: AsyncApp, ctx: AppContext, shared: Shared) -> None:
     ) -> None:
         """Plan with the channel (search results): the modal with that page's venues."""
         await ack()
-        chosen = []
-        for composite_id in chosen_venues((body.get("actions") or [{}])[0].get("value")):
-            try:  # from the search just shown: cached, well within the trigger's 3 s
-                venue = await ctx.booking.venue_for(None, composite_id)
-            except Exception:
-                continue  # the organiser picks that one again in the modal
-            product = next(
-                (p for p in (venue.products if venue else []) if p.composite_id == composite_id),
-                None,
-            )
-            if venue is not None and product is not None:
-                label = blocks.venue_label(venue.name, product.product_name or "")
-                chosen.append((composite_id, label))
+        wanted = chosen_venues((body.get("actions") or [{}])[0].get("value"))
+        # From the search just shown: cached, well within the trigger's 3 s.
+        chosen = [
+            (product.composite_id, blocks.venue_label(venue.name, product.product_name or ""))
+            for venue, product in await ctx.plans.known_products(wanted)
+        ]
         await open_plan_modal(
             ctx, shared, client, str(body.get("trigger_id") or ""), user_of(body),
             channel_of(body) or "", respond, chosen=chosen,
