@@ -33,6 +33,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.bookable.errors import BookableError, BookableProblem, RateLimited, ServerError
 from bot.bookable.models import BookingRequest, Product, Venue
+from bot.service.accounts import use_account
 from bot.service.booking import CANCELLED, BookingContext, BookingService
 from bot.service.changes import ChangeRequest
 from bot.service.periodic import Periodic
@@ -46,6 +47,7 @@ from bot.store.records import BookingRecord, Plan, PlanOption
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from bot.service.accounts import BookableAccounts
     from bot.service.calendar import Calendar
     from bot.store import Store
 
@@ -108,13 +110,17 @@ class PlanService:
         client_for: ClientFor,
         clock: Clock,
         calendar: Calendar | None = None,
+        accounts: BookableAccounts | None = None,
         update_interval: float = UPDATE_INTERVAL,
         poll_interval: float = 5.0,
         availability_timeout: float = AVAILABILITY_TIMEOUT,
     ) -> None:
-        """`calendar`: the Add to calendar links in the booked DMs (none without it)."""
+        """`calendar`: the Add to calendar links in the booked DMs (none without it).
+        `accounts` (OAuth mode): each plan calls Bookable with its workspace's own account,
+        also from a deadline pass or a message update, outside any Slack request."""
         self._store = store
         self._calendar = calendar
+        self._accounts = accounts
         self._booking = booking
         self._times = times
         self._availability_timeout = availability_timeout
@@ -204,6 +210,7 @@ class PlanService:
         plan = await self._store.get_plan(plan_id)
         if plan is None or plan.message_ts is None:
             return None
+        await self._as_workspace(plan.team_id)
         availability = await self._availability(plan)
         complete = availability is None or None not in availability.values()
         return PlanUpdate(plan, blocks.plan_message(plan, availability), complete)
@@ -321,6 +328,7 @@ class PlanService:
     async def _book_claimed(self, plan_id: str, position: int | None = None) -> BookOutcome:
         plan = await self._store.get_plan(plan_id)
         assert plan is not None
+        await self._as_workspace(plan.team_id)
         try:
             outcome = await self._book_winner(plan, position)
         except Exception:
@@ -455,6 +463,7 @@ class PlanService:
             plan = await self._store.get_plan(plan_id)
             if plan is None or plan.state != BOOKED or plan.booking_id is None:
                 return
+            await self._as_workspace(plan.team_id)
             record = await self._store.get_booking(plan.booking_id)
             option = next((o for o in plan.options if o.position == plan.booked_position), None)
             if record is None or option is None or record.status == CANCELLED:
@@ -506,6 +515,13 @@ class PlanService:
         if closed:
             self.refresh(plan)
         return closed
+
+    async def _as_workspace(self, team_id: str) -> None:
+        """Bookable calls from here on in this task use the workspace's own account (the
+        operator's without one). Deadline passes and message updates run outside any Slack
+        request, so nothing else has set it."""
+        if self._accounts is not None:
+            use_account(await self._accounts.client_for(team_id))
 
     # --- posting -------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ Bookable allows 200 calls a minute per client, and its live availability is mean
 1. its availability feed (`feedUrl`: gzip JSON, no auth, no rate limit) when Bookable has
    one and we can read it (`bot.bookable.feed`), else
 2. live availability through a short-lived coalescing cache (`CoalescingCache`), paid for
-   from a per-minute budget (`MinuteBudget`) and never while Bookable says fewer than
+   from a per-minute budget (`MinuteBudget`, one per Bookable account: the workspace's own
+   when it connected one, else the operator's) and never while Bookable says fewer than
    `search_times_reserve` calls are left this minute.
 When neither can answer, the venue is `known=False`: results fall back to its meal buttons
 and the modal loads the times live. A 429 is never waited for here and never shown.
@@ -27,6 +28,7 @@ from bot.bookable.errors import BookableError, BookableProblem, RateLimited
 from bot.bookable.feed import FeedSlot, feed_days
 from bot.bookable.models import Availability, Product, SlotType, Venue
 from bot.config import Settings
+from bot.service.accounts import current_account
 from bot.service.search import CoalescingCache
 
 if TYPE_CHECKING:
@@ -125,7 +127,10 @@ class SearchTimes:
         self.bookable = bookable
         self.window = settings.search_times_window_minutes
         self.reserve = settings.search_times_reserve
-        self.budget = MinuteBudget(settings.search_times_budget, clock=clock)
+        self._per_minute = settings.search_times_budget
+        self._clock = clock
+        # One budget per Bookable account ("": the operator's): each has its own rate limit.
+        self._budgets: dict[str, MinuteBudget] = {}
         self.live: CoalescingCache[Availability] = CoalescingCache(
             settings.search_times_cache_ttl, clock=clock
         )
@@ -137,7 +142,17 @@ class SearchTimes:
 
     def can_look_up(self) -> bool:
         """False when live calls are spent for now: results go straight to meal buttons."""
-        return self.budget.left() > 0
+        return self._account()[2].left() > 0
+
+    def _account(self) -> tuple[str, BookableClient, MinuteBudget]:
+        """The current request's workspace account (`bot.service.accounts`), else the
+        operator's: its id, client and budget."""
+        account = current_account()
+        key = account.account_id if account is not None else ""
+        budget = self._budgets.get(key)
+        if budget is None:
+            budget = self._budgets[key] = MinuteBudget(self._per_minute, clock=self._clock)
+        return key, account.client if account is not None else self.bookable, budget
 
     async def for_venues(
         self, venues: list[Venue], *, on: date, party: int, around: str | None = None
@@ -199,9 +214,12 @@ class SearchTimes:
             days = await self._feed(product.feed_url)
             if days is not None:
                 return self._from_feed(product, days, on, party)
+        account, client, budget = self._account()
+        key = f"{account}|{product.composite_id}|{on.isoformat()}|{party}"
         try:
-            key = f"{product.composite_id}|{on.isoformat()}|{party}"
-            answer = await self.live.get(key, lambda: self._live(product.composite_id, on, party))
+            answer = await self.live.get(
+                key, lambda: self._live(client, budget, product.composite_id, on, party)
+            )
         except BudgetSpent:
             return None
         except BookableError as error:
@@ -237,16 +255,18 @@ class SearchTimes:
     async def _read_feed(self, url: str) -> dict[date, list[FeedSlot]] | None:
         return feed_days(await self.bookable.read_feed(url))
 
-    async def _live(self, composite_id: str, on: date, party: int) -> Availability:
-        if not self.budget.take():
+    async def _live(
+        self, client: BookableClient, budget: MinuteBudget, composite_id: str, on: date, party: int
+    ) -> Availability:
+        if not budget.take():
             raise BudgetSpent()
         self.live_calls += 1
         try:
-            result = await self.bookable.availability(
+            result = await client.availability(
                 composite_id, date=on, party_size=party, wait_on_rate_limit=False
             )
         except RateLimited:
-            self.budget.hold(60)  # Bookable's window resets within a minute
+            budget.hold(60)  # Bookable's window resets within a minute
             raise
         except BookableProblem as error:
             if error.status >= 500 or error.status in _TRANSIENT:
@@ -256,7 +276,7 @@ class SearchTimes:
         limit = result.rate_limit
         if limit is not None and limit.remaining is not None and limit.remaining < self.reserve:
             reset = limit.reset_epoch - self._wall_clock() if limit.reset_epoch else 60.0
-            self.budget.hold(min(max(reset, 1.0), 60.0))
+            budget.hold(min(max(reset, 1.0), 60.0))
         return result.data
 
 

@@ -129,7 +129,7 @@ def build_asgi_app(
             )
             ctx.plans = PlanService(
                 ctx.store, ctx.booking, times=ctx.booking.times, client_for=notifier.client_for,
-                calendar=ctx.calendar,
+                calendar=ctx.calendar, accounts=ctx.accounts if settings.oauth_mode else None,
                 clock=ctx.booking.reminders.now, poll_interval=settings.reminder_poll_interval,
             )  # fmt: skip
             if settings.oauth_mode:

@@ -6,6 +6,7 @@ each account's webhook has its own path and secret."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import httpx
@@ -17,6 +18,14 @@ from bot.slack import ids
 from bot.slack.blocks.account import account_section
 from bot.store import Store
 from tests.slack.flow import WAIT, section_text
+from tests.slack.test_plan_flow import (
+    DISHOOM,
+    in_thread,
+    run_plans,
+    start_plan,
+    vote,
+    wait_for_counts,
+)
 from tests.webhooks.support import at, booking_json, envelope, outbox_drained, sign
 
 from .conftest import ALPHA, BETA
@@ -204,3 +213,32 @@ async def test_the_home_tab_shows_the_account_section_and_only_admins_get_its_bu
     member_view = oauth_stack.fake.home_view("U_ALICE") or {}
     assert ids.ACCOUNT_CONNECT_ACTION not in str(member_view["blocks"])
     assert "Only a workspace admin can change it." in str(member_view["blocks"])
+
+
+async def test_a_team_meal_is_booked_and_followed_with_its_workspaces_own_account(
+    oauth_stack: LocalStack,
+) -> None:
+    """The plan's deadline and its party size run outside any Slack request (a periodic
+    pass, a vote's follow-up): they still call Bookable as the plan's workspace."""
+    tokens = install_both(oauth_stack)
+    _add_partners(oauth_stack)
+    assert "Connected" in str((await connect(oauth_stack, ALPHA, tokens[ALPHA],
+                                             *CREDENTIALS[ALPHA]))["blocks"])  # fmt: skip
+    oauth_stack.driver = oauth_stack.driver_for(ALPHA)
+    deadline = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=1)
+    posted = await start_plan(oauth_stack, [DISHOOM], deadline=deadline)
+    seen = len(oauth_stack.sandbox_state()["received"])  # the test's own lookups end here
+    await vote(oauth_stack, "U_BOB", posted, 0)
+    await wait_for_counts(oauth_stack, posted, [1])
+    assert await run_plans(oauth_stack, to=deadline.isoformat()) == {"booked": 1}
+    await in_thread(oauth_stack, posted, "Booked")
+    await vote(oauth_stack, "U_ALICE", posted, 0)  # the table follows: a PATCH
+    await in_thread(oauth_stack, posted, "now for *2*")
+
+    received = list(oauth_stack.sandbox_state()["received"])[seen:]
+    calls = [(r["method"], r["path"], r["client_id"]) for r in received]
+    booked = [who for method, path, who in calls if method == "POST" and path.endswith("/booking")]
+    patched = [who for method, _, who in calls if method == "PATCH"]
+    looked_up = [who for method, path, who in calls if path.endswith("/availability")]
+    assert booked == ["alpha-partner"] and patched == ["alpha-partner"]
+    assert looked_up and set(looked_up) == {"alpha-partner"}
