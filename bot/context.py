@@ -6,22 +6,17 @@ import contextlib
 from dataclasses import dataclass, field
 
 import aiohttp
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bookable.client import BookableClient
 from bot.config import Settings
 from bot.logging_setup import register_secrets
-from bot.observability.slack_client import SlackCallObserver
 from bot.service.accounts import BookableAccounts
 from bot.service.booking import BookingService
 from bot.service.calendar import Calendar
 from bot.service.plans import PlanService
 from bot.service.reminders import Clock, Reminders
+from bot.slack.retries import slack_retry_handlers
 from bot.store import Store
 from bot.store.core import utc_now
 
@@ -34,17 +29,11 @@ def slack_client(
     Pass one `session` per process: without it slack_sdk opens a new connection per call.
     """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    handlers = [
-        SlackCallObserver(),  # first: it counts every call, then the others decide on retries
-        AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-        AsyncServerErrorRetryHandler(max_retry_count=2),
-    ]
     return AsyncWebClient(
         token=token,
         base_url=str(settings.slack_api_url),
         timeout=10,
-        retry_handlers=handlers,
+        retry_handlers=slack_retry_handlers(),
         session=session,
     )
 

@@ -48,6 +48,7 @@ from bot.observability.slack_client import SlackCallObserver
 from bot.service.reminders import Reminders
 from bot.slack.errors import describe, is_network_error, is_permanent, rate_limited, retry_after
 from bot.slack.installations import NotInstalled, WorkspaceTokens
+from bot.slack.retries import slack_retry_handlers
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -117,7 +118,8 @@ class Notifier:
         self._session: aiohttp.ClientSession | None = None
         self._client: AsyncWebClient | None = None
         self._tokens = tokens if tokens is not None and tokens.many else None
-        self._team_clients: dict[str, AsyncWebClient] = {}  # by token
+        # by (token, retrying)
+        self._team_clients: dict[tuple[str | None, bool], AsyncWebClient] = {}
         self._delivery = StatusDelivery(
             store,
             self.worker_id,
@@ -240,29 +242,38 @@ class Notifier:
             self.worker_id, limit=limit, lease_seconds=self._lease
         )
 
-    async def client_for(self, team_id: str | None) -> AsyncWebClient:
+    async def client_for(self, team_id: str | None, *, retrying: bool = False) -> AsyncWebClient:
         """The client for posting in `team_id`: in OAuth mode with that workspace's token
-        (`Undeliverable` when the app is no longer installed there)."""
+        (`Undeliverable` when the app is no longer installed there). `retrying`: with
+        slack_sdk's retry handlers, for work that has no outbox job to retry it (team meal
+        notes and DMs, reminders); the outbox's own posts never retry inline."""
         client = self._slack()
         if self._tokens is None:
+            token = client.token
+        else:
+            try:
+                token = await self._tokens.bot_token(team_id)
+            except NotInstalled as why:
+                raise Undeliverable(f"{why} (uninstalled)") from None
+        if not retrying and self._tokens is None:
             return client
-        try:
-            token = await self._tokens.bot_token(team_id)
-        except NotInstalled as why:
-            raise Undeliverable(f"{why} (uninstalled)") from None
         if len(self._team_clients) > MAX_TEAM_CLIENTS:
             self._team_clients.clear()  # tokens rotate: forget old ones now and then
-        found = self._team_clients.get(token)
+        key = (token, retrying)
+        found = self._team_clients.get(key)
         if found is None:
             found = AsyncWebClient(
                 token=token,
                 base_url=client.base_url,
                 timeout=client.timeout,
                 session=self._session,
-                retry_handlers=[SlackCallObserver()],
+                retry_handlers=slack_retry_handlers() if retrying else [SlackCallObserver()],
             )
-            self._team_clients[token] = found
+            self._team_clients[key] = found
         return found
+
+    async def retrying_client_for(self, team_id: str | None) -> AsyncWebClient:
+        return await self.client_for(team_id, retrying=True)
 
     def _slack(self) -> AsyncWebClient:
         if self._client is None:

@@ -39,7 +39,7 @@ from bot.service.changes import ChangeRequest
 from bot.service.periodic import Periodic
 from bot.service.times import FreeTime, SearchTimes, SlotCheck
 from bot.slack.blocks import plan as blocks
-from bot.slack.errors import describe, rate_limited, retry_after
+from bot.slack.errors import describe
 from bot.slack.statuses import DECLINED
 from bot.store.plans import BOOKED, OPEN, VoteResult
 from bot.store.records import BookingRecord, Plan, PlanOption
@@ -66,8 +66,6 @@ MAX_UPDATE_ATTEMPTS = 3  # a message update that keeps failing waits for the nex
 # Seconds after an update without some option's availability until it is tried again
 # (each once; then the next vote): soon for a slow answer, later for a spent budget.
 RECHECKS = (5.0, 20.0, 60.0)
-POST_ATTEMPTS = 3  # per note or DM, when Slack rate-limits them
-MAX_RATE_LIMIT_WAIT = 30.0  # seconds; a longer Retry-After is capped
 AVAILABILITY_TIMEOUT = 2.0  # seconds an update waits for availability before going without
 MODAL_PARTY = 2  # the party the plan modal shows free times for (nobody has voted yet)
 
@@ -115,7 +113,9 @@ class PlanService:
         poll_interval: float = 5.0,
         availability_timeout: float = AVAILABILITY_TIMEOUT,
     ) -> None:
-        """`calendar`: the Add to calendar links in the booked DMs (none without it).
+        """`client_for(team)`: a Slack client whose retry handlers wait out a rate limit
+        (plans have no outbox: the notifier's `retrying_client_for`). `calendar`: the Add
+        to calendar links in the booked DMs (none without it).
         `accounts` (OAuth mode): each plan calls Bookable with its workspace's own account,
         also from a deadline pass or a message update, outside any Slack request."""
         self._store = store
@@ -555,20 +555,14 @@ class PlanService:
             await self._post(plan, functools.partial(dm, user_id), f"DM to {user_id}")
 
     async def _post(self, plan: Plan, call: Callable[[], Awaitable[object]], what: str) -> None:
-        """`call` to Slack, waiting out its rate limit (a hundred people in is a burst of
-        DMs) up to `POST_ATTEMPTS` times; any other failure is logged."""
-        for attempt in range(1, POST_ATTEMPTS + 1):
-            try:
-                await call()
-                return
-            except SlackApiError as error:
-                if not rate_limited(error) or attempt == POST_ATTEMPTS:
-                    log.info("plan %s: %s failed (%s)", plan.plan_id, what, describe(error))
-                    return
-                await asyncio.sleep(min(retry_after(error), MAX_RATE_LIMIT_WAIT))
-            except Exception as error:
-                log.info("plan %s: %s failed (%r)", plan.plan_id, what, error)
-                return
+        """`call` to Slack (its client waits out a rate limit: a hundred people in is a
+        burst of DMs); a failure is logged and changes no state."""
+        try:
+            await call()
+        except SlackApiError as error:
+            log.info("plan %s: %s failed (%s)", plan.plan_id, what, describe(error))
+        except Exception as error:
+            log.info("plan %s: %s failed (%r)", plan.plan_id, what, error)
 
     # --- lifecycle -----------------------------------------------------------------------
 

@@ -125,11 +125,12 @@ def build_asgi_app(
                 reminders=ctx.booking.reminders,
                 slack=ctx.slack,
                 calendar=ctx.calendar,
-                client_for=notifier.client_for,
+                client_for=notifier.retrying_client_for,
             )
             ctx.plans = PlanService(
-                ctx.store, ctx.booking, times=ctx.booking.times, client_for=notifier.client_for,
-                calendar=ctx.calendar, accounts=ctx.accounts if settings.oauth_mode else None,
+                ctx.store, ctx.booking, times=ctx.booking.times,
+                client_for=notifier.retrying_client_for, calendar=ctx.calendar,
+                accounts=ctx.accounts if settings.oauth_mode else None,
                 clock=ctx.booking.reminders.now, poll_interval=settings.reminder_poll_interval,
             )  # fmt: skip
             if settings.oauth_mode:
