@@ -32,6 +32,17 @@ async def wait_home(
     return await stack.fake.wait_for(ready, within=WAIT)
 
 
+async def booked_with_cancel_on_home(stack: LocalStack) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Alice books through Slack; her Home tab once it lists the booking, and its Cancel."""
+    await book_through_slack(
+        stack, "U_ALICE", "C_GENERAL", f"search dishoom covent date:{next_weekday(WEDNESDAY)}",
+        "Dishoom Covent Garden",
+    )  # fmt: skip
+    home = await wait_home(stack, "U_ALICE", lambda v: bool(buttons(v, ids.CANCEL_ACTION)))
+    [cancel] = buttons(home, ids.CANCEL_ACTION)
+    return home, cancel
+
+
 async def test_home_is_published_when_opened(stack: LocalStack) -> None:
     assert stack.driver is not None
     response = await stack.driver.open_home("U_CAROL")
@@ -81,12 +92,7 @@ async def test_home_lists_a_booking_and_follows_its_status(stack: LocalStack) ->
 
 
 async def test_cancel_on_the_home_tab_cancels_and_refreshes_it(stack: LocalStack) -> None:
-    await book_through_slack(
-        stack, "U_ALICE", "C_GENERAL", f"search dishoom covent date:{next_weekday(WEDNESDAY)}",
-        "Dishoom Covent Garden",
-    )  # fmt: skip
-    home = await wait_home(stack, "U_ALICE", lambda v: bool(buttons(v, ids.CANCEL_ACTION)))
-    [cancel] = buttons(home, ids.CANCEL_ACTION)
+    home, cancel = await booked_with_cancel_on_home(stack)
     assert cancel["confirm"]
     response = await stack.driver.click("U_ALICE", home["id"], cancel["action_id"])  # type: ignore[union-attr]
     assert response.status_code == 200
@@ -106,12 +112,7 @@ async def test_cancel_on_the_home_tab_cancels_and_refreshes_it(stack: LocalStack
 async def test_a_cancel_bookable_refuses_on_the_home_tab_says_so_there(
     stack: LocalStack,
 ) -> None:
-    await book_through_slack(
-        stack, "U_ALICE", "C_GENERAL", f"search dishoom covent date:{next_weekday(WEDNESDAY)}",
-        "Dishoom Covent Garden",
-    )  # fmt: skip
-    home = await wait_home(stack, "U_ALICE", lambda v: bool(buttons(v, ids.CANCEL_ACTION)))
-    [cancel] = buttons(home, ids.CANCEL_ACTION)
+    home, cancel = await booked_with_cancel_on_home(stack)
     stack.sandbox_control("knobs", {"fail_next": {"count": 20, "status": 503}})
     response = await stack.driver.click("U_ALICE", home["id"], cancel["action_id"])  # type: ignore[union-attr]
     assert response.status_code == 200
