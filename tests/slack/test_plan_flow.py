@@ -344,17 +344,23 @@ async def test_the_deadline_books_the_winner_after_a_restart(stack: LocalStack) 
     assert await run_plans(stack, advance=3600) == {}  # booked once
 
 
+async def dishoom_taken(stack: LocalStack, *, party: int) -> None:
+    """Another partner books Dishoom Covent Garden's first free time (the plans' option 1
+    from `start_plan`) until it has no table left for `party`."""
+    on = next_weekday(WEDNESDAY)
+    dishoom = await _composite(stack, "dishoom covent", "Dishoom Covent Garden")
+    time = (await free_times(stack, dishoom, on, party))[0]
+    while time in await free_times(stack, dishoom, on, party):
+        assert book_directly(stack, dishoom, on, time, party).status_code == 201
+
+
 async def test_a_slot_gone_at_booking_time_offers_the_next_option(stack: LocalStack) -> None:
     posted = await start_plan(stack, [DISHOOM, SHOREDITCH])
     await vote(stack, "U_ALICE", posted, 0)
     await vote(stack, "U_BOB", posted, 0)
     await vote(stack, "U_CAROL", posted, 1)
     await wait_for_counts(stack, posted, [2, 1])
-    on = next_weekday(WEDNESDAY)
-    dishoom = await _composite(stack, "dishoom covent", "Dishoom Covent Garden")
-    time = (await free_times(stack, dishoom, on, 2))[0]
-    while time in await free_times(stack, dishoom, on, 2):  # another partner takes the tables
-        assert book_directly(stack, dishoom, on, time, 2).status_code == 201
+    await dishoom_taken(stack, party=2)
 
     pressed = await book_it(stack, posted)
     assert "your choice is below" in section_text(pressed)
@@ -388,11 +394,7 @@ async def test_the_next_option_offered_books_that_option_or_nothing(stack: Local
     await vote(stack, "U_ALICE", posted, 0)
     await vote(stack, "U_CAROL", posted, 1)
     await wait_for_counts(stack, posted, [1, 1])
-    on = next_weekday(WEDNESDAY)
-    dishoom = await _composite(stack, "dishoom covent", "Dishoom Covent Garden")
-    time = (await free_times(stack, dishoom, on, 1))[0]
-    while time in await free_times(stack, dishoom, on, 1):
-        assert book_directly(stack, dishoom, on, time, 1).status_code == 201
+    await dishoom_taken(stack, party=1)
     await book_it(stack, posted)
     asked = await control(stack, words="Book option 2", seen=1)
 
