@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 import datetime as dt
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from cryptography.fernet import MultiFernet
-from sqlalchemy import Table
+from sqlalchemy import Column, ColumnElement, Row, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -80,6 +80,37 @@ class StoreCore:
         gate = self._read_gate.enter(urgent=False) if self._read_gate else None
         async with _held(gate), (self._autocommit_engine or self.engine).connect() as connection:
             yield connection
+
+    async def _claim(
+        self,
+        key: Column[Any],
+        claimable: ColumnElement[bool],
+        *,
+        order_by: Sequence[ColumnElement[Any]],
+        limit: int,
+        values: dict[str, Any],
+        returning: Sequence[ColumnElement[Any]],
+    ) -> Sequence[Row[Any]]:
+        """Lease up to `limit` rows of `key`'s table that are `claimable`, setting `values`.
+
+        One transaction: the candidates are read and locked with SKIP LOCKED on Postgres
+        (SQLite has one writer), then updated by `key` with `claimable` checked again, so
+        each is claimed once. (A locking subquery inside the UPDATE may be rescanned by the
+        planner and lock rows it does not return, hiding them from other workers.)"""
+        table = key.table
+        candidates = (
+            select(key).where(claimable).order_by(*order_by).limit(limit)
+            .with_for_update(skip_locked=True)
+        )  # fmt: skip
+        async with self._write() as connection:
+            ids = (await connection.execute(candidates)).scalars().all()
+            if not ids:
+                return []
+            statement = (
+                update(table).where(key.in_(ids), claimable).values(**values)
+                .returning(*returning)
+            )  # fmt: skip
+            return (await connection.execute(statement)).all()
 
     def _insert(self, table: Table) -> Any:
         """The dialect's INSERT, which knows ON CONFLICT (same API on both)."""

@@ -188,24 +188,15 @@ class PlansMixin(StoreCore):
         reminders are claimed)."""
         now = to_utc(now)
         due = and_(_claimable(now), plans.c.deadline.is_not(None), plans.c.deadline <= now)
-        candidates = (
-            select(plans.c.plan_id)
-            .where(due)
-            .order_by(plans.c.deadline)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        rows = await self._claim(
+            plans.c.plan_id,
+            due,
+            order_by=[plans.c.deadline],
+            limit=limit,
+            values={**_lease(now, lease_seconds), "updated_at": self._now()},
+            returning=[plans.c.plan_id],
         )
-        async with self._write() as connection:
-            ids = (await connection.execute(candidates)).scalars().all()
-            if not ids:
-                return []
-            statement = (
-                update(plans)
-                .where(plans.c.plan_id.in_(ids), due)
-                .values(**_lease(now, lease_seconds), updated_at=self._now())
-                .returning(plans.c.plan_id)
-            )
-            return list((await connection.execute(statement)).scalars().all())
+        return [row.plan_id for row in rows]
 
     async def next_plan_deadline(self) -> dt.datetime | None:
         query = select(func.min(plans.c.deadline)).where(plans.c.state == OPEN)

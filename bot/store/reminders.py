@@ -93,41 +93,27 @@ class RemindersMixin(StoreCore):
     async def claim_due_reminders(
         self, worker_id: str, *, now: dt.datetime, limit: int, lease_seconds: float
     ) -> list[Reminder]:
-        """Lease up to `limit` reminders due at `now` (or whose lease ran out) to `worker_id`.
-
-        One transaction: the candidates are read and locked with SKIP LOCKED on Postgres
-        (SQLite has one writer), then updated by id with the state checked again, so each
-        is claimed once. (A locking subquery inside the UPDATE may be rescanned by the
-        planner and lock rows it does not return, hiding them from other workers.)"""
+        """Lease up to `limit` reminders due at `now` (or whose lease ran out) to `worker_id`,
+        each once however many workers claim at the same time (`StoreCore._claim`)."""
         now = to_utc(now)
         claimable = or_(
             and_(reminders.c.state == PENDING, reminders.c.due_at <= now),
             and_(reminders.c.state == LEASED, reminders.c.lease_until <= now),
         )
-        candidates = (
-            select(reminders.c.booking_id)
-            .where(claimable)
-            .order_by(reminders.c.due_at, reminders.c.booking_id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        rows = await self._claim(
+            reminders.c.booking_id,
+            claimable,
+            order_by=[reminders.c.due_at, reminders.c.booking_id],
+            limit=limit,
+            values={
+                "state": LEASED,
+                "leased_by": worker_id,
+                "lease_until": now + dt.timedelta(seconds=lease_seconds),
+                "attempts": reminders.c.attempts + 1,
+                "updated_at": self._now(),
+            },
+            returning=_COLUMNS,
         )
-        async with self._write() as connection:
-            ids = (await connection.execute(candidates)).scalars().all()
-            if not ids:
-                return []
-            statement = (
-                update(reminders)
-                .where(reminders.c.booking_id.in_(ids), claimable)
-                .values(
-                    state=LEASED,
-                    leased_by=worker_id,
-                    lease_until=now + dt.timedelta(seconds=lease_seconds),
-                    attempts=reminders.c.attempts + 1,
-                    updated_at=self._now(),
-                )
-                .returning(*_COLUMNS)
-            )
-            rows = (await connection.execute(statement)).all()
         return sorted((_reminder(row) for row in rows), key=lambda r: r.due_at)
 
     async def finish_reminder(self, reminder: Reminder, worker_id: str, *, state: str) -> bool:
