@@ -204,13 +204,18 @@ def create_playground_app(
             return _fail(_problem_text(response), response.status_code)
         return JSONResponse({"ok": True})
 
-    async def next_reminder(request: Request) -> Response:
-        """Skip the app's clock to the next reminder and send it (BOOKABLE_ENV=local)."""
+    async def skip_to_next(path: str) -> Response:
+        """Skip the app's clock to the next due time at `path` (`/_dev/...`, BOOKABLE_ENV=
+        local) and run what is then due; the app's answer."""
         async with httpx.AsyncClient(base_url=stack.app_url, timeout=30) as app:
-            response = await app.post("/_dev/reminders/run", json={"to": "next"})
+            response = await app.post(path, json={"to": "next"})
         if response.is_error:
             return _fail(_problem_text(response), response.status_code)
         return JSONResponse(response.json())
+
+    async def next_reminder(request: Request) -> Response:
+        """Skip the app's clock to the next reminder and send it."""
+        return await skip_to_next("/_dev/reminders/run")
 
     async def simulate_plan(request: Request) -> Response:
         """Simulated people vote on the newest team meal plan in a channel, each clicking
@@ -236,11 +241,7 @@ def create_playground_app(
 
     async def plan_deadline(request: Request) -> Response:
         """Skip the app's clock to the next plan deadline and book its winner."""
-        async with httpx.AsyncClient(base_url=stack.app_url, timeout=30) as app:
-            response = await app.post("/_dev/plans/run", json={"to": "next"})
-        if response.is_error:
-            return _fail(_problem_text(response), response.status_code)
-        return JSONResponse(response.json())
+        return await skip_to_next("/_dev/plans/run")
 
     routes = [
         Route("/", index),
