@@ -12,7 +12,7 @@ from bot.slack import ids
 
 from .flow import WAIT, buttons, section_text
 from .test_foreign_payloads import _signed_post, _tracebacks
-from .test_shortcut_flow import _driver, _search_modal
+from .test_shortcut_flow import _driver, _results, _search_modal
 
 
 async def test_a_forged_home_page_value_publishes_the_first_page(
@@ -46,21 +46,12 @@ async def test_a_forged_result_pushes_nothing_and_the_next_pick_pushes_one_form(
     stack: LocalStack, caplog: pytest.LogCaptureFixture
 ) -> None:
     driver = _driver(stack)
-    await driver.shortcut("U_ALICE", ids.BOOK_SHORTCUT)
-    modal = await _search_modal(stack, "U_ALICE")
-    await driver.type_value(
-        modal["id"], ids.SEARCH_WORDS.block_id, ids.SEARCH_WORDS.action_id, "dishoom"
-    )
-    await driver.submit("U_ALICE", modal["id"])
-    results = await stack.fake.wait_for(
-        lambda: (v := stack.fake.view(modal["id"])) and buttons(v, ids.PICK_ACTION) and v,
-        within=WAIT,
-    )  # fmt: skip
+    results = await _results(stack, "U_ALICE", "dishoom")
     pick = buttons(results, ids.PICK_ACTION)[0]
     with caplog.at_level(logging.INFO):
         for forged in ("not json", '{"v":"x"}', '{"p":"x","n":"four"}'):
-            await driver.click("U_ALICE", modal["id"], pick["action_id"], value=forged)
-        await driver.click("U_ALICE", modal["id"], pick["action_id"], value=pick["value"])
+            await driver.click("U_ALICE", results["id"], pick["action_id"], value=forged)
+        await driver.click("U_ALICE", results["id"], pick["action_id"], value=pick["value"])
         await stack.fake.wait_for(lambda: len(stack.fake.view_stack("U_ALICE")) == 2, within=WAIT)
     assert len(stack.fake.calls_to("views.push")) == 1
     assert _tracebacks(caplog) == []

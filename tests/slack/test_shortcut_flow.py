@@ -29,6 +29,22 @@ async def _search_modal(stack: LocalStack, user: str) -> dict[str, Any]:
     return await stack.fake.wait_for(opened, within=WAIT)
 
 
+async def _results(stack: LocalStack, user: str, words: str) -> dict[str, Any]:
+    """The Book a table shortcut, `words` searched in its modal; the modal once it shows
+    the results (with their Book buttons)."""
+    driver = _driver(stack)
+    await driver.shortcut(user, ids.BOOK_SHORTCUT)
+    modal = await _search_modal(stack, user)
+    await driver.type_value(
+        modal["id"], ids.SEARCH_WORDS.block_id, ids.SEARCH_WORDS.action_id, words
+    )
+    await driver.submit(user, modal["id"])
+    return await stack.fake.wait_for(
+        lambda: (v := stack.fake.view(modal["id"])) and buttons(v, ids.PICK_ACTION) and v,
+        within=WAIT,
+    )  # fmt: skip
+
+
 async def _search_and_pick(stack: LocalStack, user: str, words: str) -> dict[str, Any]:
     """Fill the search modal, submit it, wait for the results, click the first Book of
     Dishoom Covent Garden; return the pushed booking form."""
@@ -118,20 +134,11 @@ async def test_message_shortcut_books_into_that_conversation(stack: LocalStack) 
 
 async def test_a_double_click_on_a_result_pushes_one_form(stack: LocalStack) -> None:
     driver = _driver(stack)
-    await driver.shortcut("U_ALICE", ids.BOOK_SHORTCUT)
-    modal = await _search_modal(stack, "U_ALICE")
-    await driver.type_value(
-        modal["id"], ids.SEARCH_WORDS.block_id, ids.SEARCH_WORDS.action_id, "dishoom"
-    )
-    await driver.submit("U_ALICE", modal["id"])
-    results = await stack.fake.wait_for(
-        lambda: (v := stack.fake.view(modal["id"])) and buttons(v, ids.PICK_ACTION) and v,
-        within=WAIT,
-    )  # fmt: skip
+    results = await _results(stack, "U_ALICE", "dishoom")
     pick = buttons(results, ids.PICK_ACTION)[0]
     for _ in range(2):  # both clicks are acked; the second was dropped before its ack
         response = await driver.click(
-            "U_ALICE", modal["id"], pick["action_id"], value=pick["value"]
+            "U_ALICE", results["id"], pick["action_id"], value=pick["value"]
         )
         assert response.status_code == 200
     await wait_for_form(stack, "U_ALICE")
