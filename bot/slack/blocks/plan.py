@@ -529,11 +529,7 @@ def venue_option(composite_id: str, raw_label: str) -> dict[str, Any]:
     return {"text": plain(raw_label, 75).to_dict(), "value": composite_id[:150]}
 
 
-def venue_label(venue_name: str, product_name: str, free_times: Sequence[str] = ()) -> str:
-    """An option in the venue menu: its name, product and free times (raw; plain text)."""
-    times = f" · free {', '.join(free_times[:3])}" if free_times else ""
-    return f"{venue_name} · {product_name}{times}"
-
-
-def deadline_text(at: datetime) -> str:
-    return f"Voting closes {moment(at)}."
+def venue_label(venue_name: str, product_name: str) -> str:
+    """An option in the venue menu: its name and product (raw; plain text). Its free times
+    show under the option once a date is chosen (`modal_times_line`)."""
+    return f"{venue_name} · {product_name}"
