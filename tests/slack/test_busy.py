@@ -15,7 +15,7 @@ from bot.devtools.stack import LocalStack
 from bot.slack import ids
 from bot.slack.followups import BUSY_TEXT
 
-from .flow import WAIT, fill, open_form, search, venue_buttons, wait_for_result
+from .flow import WAIT, fill, next_weekday, open_form, search, venue_buttons, wait_for_result
 
 SLOW_MS = 5000
 
@@ -48,7 +48,9 @@ async def test_full_queue_answers_busy_and_books_nothing(stack_with: Any) -> Non
     stack: LocalStack = stack_with(followup_workers=1, followup_queue_size=1)
     driver = stack.driver
     assert driver is not None
-    results = await search(stack, "U_ALICE", "C_GENERAL", "search dishoom covent")
+    # A future day: today's first product (breakfast) has no times left after the morning.
+    on = next_weekday(2)
+    results = await search(stack, "U_ALICE", "C_GENERAL", f"search dishoom covent date:{on}")
     form = await open_form(stack, "U_ALICE", "C_GENERAL", results, "Dishoom Covent Garden")
     await fill(stack, form)
     before = len(_kiln_results(stack))
